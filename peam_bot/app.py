@@ -1,0 +1,172 @@
+"""Assembly: bot, dispatcher, middlewares, routers, FSM storage, outbox worker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from peam_bot import admin, handlers
+from peam_bot.config import TELEGRAM_API_URL, Settings
+from peam_bot.delivery import OutboxWorker
+from peam_bot.i18n import available_locales, gettext
+from peam_bot.middlewares import (
+    DbSessionMiddleware,
+    ThrottleMiddleware,
+    UpdateLogMiddleware,
+    UserLocaleMiddleware,
+)
+from peam_bot.storage.db import make_engine, make_session_factory, upgrade
+from peam_bot.storage.fsm import DatabaseStorage
+
+log = logging.getLogger("peam_bot")
+
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "inline_query"]
+
+COMMANDS = [
+    ("proponer", "Enviar una iniciativa"),
+    ("mis_iniciativas", "Ver mis iniciativas"),
+    ("estado", "Consultar una iniciativa por su código"),
+    ("idioma", "Cambiar el idioma"),
+    ("ayuda", "Ayuda"),
+    ("cancelar", "Salir de lo que estoy haciendo"),
+]
+
+
+def create_bot(settings: Settings) -> Bot:
+    if not settings.bot_token:
+        raise ValueError("PEAM_BOT_TOKEN")
+    session = None
+    if settings.telegram_api_url.rstrip("/") != TELEGRAM_API_URL:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/")))
+    return Bot(settings.bot_token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
+
+
+def make_storage(settings: Settings, session_factory: async_sessionmaker[AsyncSession]) -> BaseStorage:
+    if settings.redis_url:
+        from aiogram.fsm.storage.base import DefaultKeyBuilder
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True))
+    return DatabaseStorage(session_factory)
+
+
+def make_isolation(settings: Settings) -> BaseEventIsolation:
+    """One update at a time per resident (album photos, double taps), the state read under the lock."""
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisEventIsolation
+
+        return RedisEventIsolation.from_url(settings.redis_url)
+    return SimpleEventIsolation()
+
+
+def build_dispatcher(
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    storage: BaseStorage,
+    worker: OutboxWorker | None,
+) -> Dispatcher:
+    dp = Dispatcher(storage=storage, events_isolation=make_isolation(settings), settings=settings)
+    dp["update_log"] = update_log = UpdateLogMiddleware()
+    dp.update.outer_middleware(update_log)
+    dp.update.outer_middleware(ThrottleMiddleware())
+    dp.update.outer_middleware(DbSessionMiddleware(session_factory, worker.wake if worker else lambda: None))
+    dp.update.outer_middleware(UserLocaleMiddleware())
+    dp.include_router(admin.setup())
+    dp.include_router(handlers.setup())
+    return dp
+
+
+async def set_commands(bot: Bot) -> None:
+    """Command menus per language; a failure is logged and the bot keeps running."""
+    for locale in available_locales():
+        commands = [BotCommand(command=c, description=gettext(d, locale)) for c, d in COMMANDS]
+        try:
+            await bot.set_my_commands(
+                commands,
+                scope=BotCommandScopeAllPrivateChats(),
+                language_code=None if locale == "es" else locale,
+            )
+        except Exception as exc:  # noqa: BLE001 - any failure here must not stop the bot
+            log.warning("setMyCommands failed for %s: %s", locale, type(exc).__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    bot: Bot
+    dp: Dispatcher
+    worker: OutboxWorker
+    storage: BaseStorage
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @classmethod
+    async def create(cls, settings: Settings, migrate: bool = True) -> App:
+        engine = make_engine(settings.database_url)
+        if migrate:
+            await upgrade(engine)
+        session_factory = make_session_factory(engine)
+        update_sessions = make_session_factory(engine, autoflush=False)
+        bot = create_bot(settings)
+        worker = OutboxWorker(bot, session_factory, rate=settings.broadcast_rate)
+        storage = make_storage(settings, session_factory)
+        dp = build_dispatcher(settings, update_sessions, storage, worker)
+        return cls(settings, engine, session_factory, bot, dp, worker, storage)
+
+    async def wait_handled(self, update_id: int, timeout: float = 5.0) -> bool:
+        """True once the update has been fully handled (its transaction committed or rolled back)."""
+        update_log: UpdateLogMiddleware = self.dp["update_log"]
+        return await update_log.wait_finished(update_id, timeout)
+
+    async def start_polling(self) -> None:
+        """Start the outbox worker and long polling in the background (used by tests and `chat`)."""
+        await set_commands(self.bot)
+        await self.bot.delete_webhook()
+        await self.worker.start()
+        self._tasks.append(
+            asyncio.create_task(
+                self.dp.start_polling(
+                    self.bot, allowed_updates=ALLOWED_UPDATES, handle_signals=False, close_bot_session=False
+                )
+            )
+        )
+        await asyncio.sleep(0)
+
+    async def run_polling(self) -> None:
+        await set_commands(self.bot)
+        await self.bot.delete_webhook()
+        await self.worker.start()
+        try:
+            await self.dp.start_polling(self.bot, allowed_updates=ALLOWED_UPDATES, close_bot_session=False)
+        finally:
+            await self.close()
+
+    async def close(self) -> None:
+        if self.dp._running_lock.locked():  # noqa: SLF001 - aiogram exposes no public "is running"
+            try:
+                await self.dp.stop_polling()
+            except RuntimeError:
+                pass
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001
+                pass
+        self._tasks.clear()
+        await self.worker.stop()
+        await self.storage.close()
+        await self.bot.session.close()
+        await self.engine.dispose()

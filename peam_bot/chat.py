@@ -1,0 +1,42 @@
+"""`peam-bot chat`: one resident's conversation in the terminal, against the real bot running on
+the built-in emulator, with a local SQLite file. No token, no internet."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from peam_bot import demo
+from peam_bot.app import App
+from peam_bot.config import Settings
+from peam_bot.emulator.client import User
+from peam_bot.emulator.server import FakeTelegram, Limits
+from peam_bot.emulator.terminal import chat_loop
+
+STAFF_CHAT_ID = -1001000000001
+TOKEN = "100000:CHAT-EMULATOR"
+RESIDENT_ID = 55_500_001  # the same resident each run: a half-filled form is still there next time
+
+
+async def run_chat(db_path: str, lang: str = "es") -> None:
+    tg = FakeTelegram(token=TOKEN, limits=Limits())
+    base_url = await tg.start()
+    tg.add_group(STAFF_CHAT_ID, "AQPlan — equipo")
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token=TOKEN,
+        telegram_api_url=base_url,
+        database_url=f"sqlite+aiosqlite:///{Path(db_path).resolve()}",
+        staff_chat_id=STAFF_CHAT_ID,
+        redis_url=None,
+    )
+    app = await App.create(settings)
+    try:
+        async with app.session_factory() as session, session.begin():
+            await demo.seed(session, datetime.now(settings.tz).year)
+        await app.start_polling()
+        resident = User(tg, user_id=RESIDENT_ID, first_name="Vecina", language_code=lang)
+        await chat_loop(tg, resident)
+    finally:
+        await app.close()
+        await tg.stop()

@@ -1,0 +1,95 @@
+"""Settings from the environment (or a `.env` file), validated once at start-up."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TELEGRAM_API_URL = "https://api.telegram.org"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PEAM_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    bot_token: str | None = None
+    database_url: str = "sqlite+aiosqlite:///./peam.db"
+    redis_url: str | None = None
+    telegram_api_url: str = TELEGRAM_API_URL
+    staff_chat_id: int | None = None
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_host: str = "0.0.0.0"
+    webhook_port: int = 8080
+    timezone: str = "America/Lima"
+    broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
+    log_level: str = "INFO"
+    throttle_rate: float = Field(default=0.3, ge=0)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",")]
+            return [int(p) for p in parts if p]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"zona horaria desconocida: {value}") from exc
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("debe ser DEBUG, INFO, WARNING, ERROR o CRITICAL")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_db(cls, value: str) -> str:
+        if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///ruta.db o postgresql+asyncpg://usuario@host/base")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_secret(cls, value: str | None) -> str | None:
+        if value is not None:
+            import re
+
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+                raise ValueError("1 a 256 caracteres A-Z, a-z, 0-9, _ o -")
+        return value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err.get("loc") else "?"
+        msg = err.get("msg", "valor inválido")
+        raise SettingsError(f"PEAM_{field.upper()}: {msg}") from None

@@ -1,0 +1,107 @@
+"""Commands available everywhere (/ayuda, /cancelar, /idioma) and the last-resort answers."""
+
+from __future__ import annotations
+
+from aiogram import F
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peam_bot.handlers.ui import MENU_HELP, LangCb, Propose, language_keyboard, main_menu, menu_labels
+from peam_bot.i18n import available_locales, current_locale
+from peam_bot.i18n import gettext as _
+from peam_bot.routing import Routes
+from peam_bot.services import users
+from peam_bot.storage.models import User
+
+routes = Routes("common")
+
+
+def help_text() -> str:
+    return _(
+        "<b>¿Cómo le ayudo?</b>\n"
+        "/proponer — enviar una iniciativa para su distrito\n"
+        "/mis_iniciativas — ver las que envió y su estado\n"
+        "/estado INI-2026-00012 — consultar una iniciativa por su código\n"
+        "/idioma — cambiar el idioma\n"
+        "/cancelar — salir de lo que esté haciendo\n"
+        "También puede usar los botones del menú."
+    )
+
+
+@routes.message(Command("ayuda", "help"))
+@routes.message(F.text.in_(menu_labels(MENU_HELP)))
+async def help_command(message: Message, state: FSMContext, user: User | None) -> None:
+    current = await state.get_state()
+    text = help_text()
+    if current and current.startswith(Propose.__name__):
+        text += "\n\n" + _("Su iniciativa a medio llenar sigue guardada: continúe cuando quiera.")
+    await message.answer(text, reply_markup=main_menu() if user is not None and not current else None)
+
+
+@routes.message(Command("cancelar", "cancel"))
+async def cancel(message: Message, state: FSMContext, user: User | None) -> None:
+    current = await state.get_state()
+    await state.clear()
+    if current and current.startswith(Propose.__name__):
+        text = _("Listo, cancelé la iniciativa. No se guardó nada de lo que había escrito.")
+    elif current:
+        text = _("Listo, cancelado.")
+    else:
+        text = _("No hay nada que cancelar.")
+    await message.answer(text, reply_markup=main_menu() if user is not None else None)
+
+
+@routes.message(Command("idioma", "language"))
+async def language(message: Message) -> None:
+    await message.answer(_("Elija su idioma / Choose your language:"), reply_markup=language_keyboard())
+
+
+@routes.callback_query(LangCb.filter())
+async def language_chosen(
+    query: CallbackQuery, callback_data: LangCb, state: FSMContext, session: AsyncSession, user: User | None
+) -> None:
+    if callback_data.code not in available_locales():
+        await query.answer(_("Ese botón ya no está activo."))
+        return
+    if user is not None:
+        await users.set_locale(session, user, callback_data.code)
+    else:
+        await state.update_data(locale=callback_data.code)  # remembered in the conversation, nothing personal
+    current_locale.set(callback_data.code)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(_("Listo: le escribiré en español."))
+        if user is not None and not await state.get_state():
+            await query.message.answer(_("¿Qué desea hacer?"), reply_markup=main_menu())
+
+
+@routes.my_chat_member(F.chat.type == "private")
+async def membership(event: ChatMemberUpdated, session: AsyncSession, user: User | None) -> None:
+    """The resident blocked or unblocked the bot: stop or resume proactive messages."""
+    if user is None:
+        return
+    if event.new_chat_member.status == "kicked":
+        await users.mark_unreachable(session, user.id)
+
+
+fallback = Routes("fallback")
+
+
+@fallback.message(F.text.startswith("/"))
+async def unknown_command(message: Message) -> None:
+    await message.answer(_("No conozco ese comando. Escriba /ayuda para ver lo que puedo hacer."))
+
+
+@fallback.message()
+async def unknown_message(message: Message, user: User | None) -> None:
+    await message.answer(
+        _("No entendí su mensaje. Use los botones del menú o escriba /ayuda."),
+        reply_markup=main_menu() if user is not None else None,
+    )
+
+
+@fallback.callback_query()
+async def stale_callback(query: CallbackQuery) -> None:
+    await query.answer(_("Ese botón ya no está activo."))

@@ -1,0 +1,504 @@
+"""/proponer: the guided initiative form, its review screen, the similar check and submission."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiogram import F
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peam_bot.config import Settings
+from peam_bot.handlers import deeplinks
+from peam_bot.handlers.ui import (
+    MENU_PROPOSE,
+    DistrictCb,
+    FormCb,
+    Propose,
+    ThemeCb,
+    district_keyboard,
+    form_keyboard,
+    main_menu,
+    menu_labels,
+    theme_keyboard,
+)
+from peam_bot.i18n import gettext as _
+from peam_bot.routing import Routes
+from peam_bot.services import initiatives, reference
+from peam_bot.services.initiatives import MAX_PHOTOS, Draft, InvalidInput
+from peam_bot.services.rendering import draft_summary, status_label
+from peam_bot.services.text import esc, truncate
+from peam_bot.storage.models import User
+
+routes = Routes("propose")
+
+FIELD_NAMES = {
+    "title": lambda: _("El título"),
+    "description": lambda: _("La descripción"),
+    "org_name": lambda: _("El nombre de la organización"),
+}
+
+
+async def load(state: FSMContext) -> tuple[Draft, dict]:
+    data = await state.get_data()
+    return Draft.from_dict(data.get("draft")), data
+
+
+async def save(state: FSMContext, draft: Draft, **extra: object) -> None:
+    await state.update_data(draft=draft.to_dict(), **extra)
+
+
+async def prompt(state_name: str | None, draft: Draft, session: AsyncSession, locale: str) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The question of one step and its buttons (also used to repeat it after a wrong answer)."""
+    if state_name == Propose.title.state:
+        return _(
+            "<b>Paso 1 de 7</b> · Escriba el <b>título</b> de su iniciativa (5 a 120 letras).\n"
+            "Ejemplo: «Semáforo en la Av. Ejército con la calle Cayma»."
+        ), form_keyboard()
+    if state_name == Propose.description.state:
+        return _(
+            "<b>Paso 2 de 7</b> · Cuente en pocas líneas qué propone, dónde y a quién ayuda "
+            "(20 a 2000 letras)."
+        ), form_keyboard()
+    if state_name == Propose.district.state:
+        return _("<b>Paso 3 de 7</b> · ¿En qué <b>distrito</b> sería?"), district_keyboard(
+            await reference.districts(session), "fm", current=draft.district
+        )
+    if state_name == Propose.theme.state:
+        return _("<b>Paso 4 de 7</b> · ¿De qué <b>tema</b> es? Elija el más cercano."), theme_keyboard(
+            await reference.themes(session)
+        )
+    if state_name == Propose.photos.state:
+        if draft.photos:
+            return _("Tiene {n} de {max} fotos. Envíe otra o pulse <b>Continuar</b>.").format(
+                n=len(draft.photos), max=MAX_PHOTOS
+            ), form_keyboard([(_("Continuar ➡️"), "photos_done")])
+        return _(
+            "<b>Paso 5 de 7</b> · Si quiere, envíe hasta {max} <b>fotos</b> del lugar o del problema.\n"
+            "Si no tiene, pulse <b>Omitir</b>."
+        ).format(max=MAX_PHOTOS), form_keyboard([(_("Omitir"), "skip")])
+    if state_name == Propose.location.state:
+        return _(
+            "<b>Paso 6 de 7</b> · Si quiere, comparta la <b>ubicación</b>: toque 📎 y luego «Ubicación».\n"
+            "Si no, pulse <b>Omitir</b>."
+        ), form_keyboard([(_("Omitir"), "skip")])
+    if state_name == Propose.org.state:
+        return _("<b>Paso 7 de 7</b> · ¿Envía esta iniciativa en nombre de una <b>organización</b>?"), form_keyboard(
+            [(_("Organización territorial"), "org_territorial")],
+            [(_("Organización funcional"), "org_funcional")],
+            [(_("No, a título personal"), "skip")],
+        )
+    if state_name == Propose.org_name.state:
+        return _("Escriba el <b>nombre de la organización</b> (3 a 120 letras)."), form_keyboard()
+    if state_name == Propose.review.state:
+        return await draft_summary(session, draft, locale), review_keyboard()
+    if state_name == Propose.similar.state:
+        return _("¿Envía su iniciativa de todos modos?"), similar_keyboard()
+    return _("¿Qué desea hacer?"), None
+
+
+def review_keyboard() -> InlineKeyboardMarkup:
+    return form_keyboard(
+        [(_("✅ Enviar"), "send")],
+        [(_("✏️ Título"), "edit_title"), (_("✏️ Descripción"), "edit_description")],
+        [(_("📍 Distrito"), "edit_district"), (_("🏷 Tema"), "edit_theme")],
+        [(_("📷 Fotos"), "edit_photos"), (_("🗺 Ubicación"), "edit_location")],
+        [(_("👥 Organización"), "edit_org")],
+    )
+
+
+def similar_keyboard() -> InlineKeyboardMarkup:
+    return form_keyboard(
+        [(_("Enviar de todos modos"), "send_anyway")],
+        [(_("Volver a revisar"), "back_review")],
+        [(_("No enviar"), "stop")],
+        cancel=False,
+    )
+
+
+async def ask(message: Message, state: FSMContext, session: AsyncSession, locale: str, note: str | None = None) -> None:
+    draft, _data = await load(state)
+    text, markup = await prompt(await state.get_state(), draft, session, locale)
+    if note:
+        text = f"{note}\n\n{text}"
+    await message.answer(text, reply_markup=markup)
+
+
+async def go(
+    message: Message, state: FSMContext, session: AsyncSession, locale: str, step: str, note: str | None = None
+) -> None:
+    """Move to `step`, or back to the review screen when the resident was editing one field."""
+    data = await state.get_data()
+    if data.get("editing") and step != Propose.org_name.state:
+        step = Propose.review.state
+        await state.update_data(editing=False)
+    await state.set_state(step)
+    await ask(message, state, session, locale, note)
+
+
+def invalid_text(field: str, exc: InvalidInput, given: str) -> str:
+    name = FIELD_NAMES[field]()
+    lo, hi = exc.params.get("min", 0), exc.params.get("max", 0)
+    if exc.reason == "too_short":
+        return _("{field} es muy corto: tiene {n} letras y necesita al menos {min}. Escríbalo de nuevo.").format(
+            field=name, n=len(given.strip()), min=lo
+        )
+    if exc.reason == "too_long":
+        return _("{field} es muy largo: tiene {n} letras y el máximo es {max}. Acórtelo, por favor.").format(
+            field=name, n=len(given.strip()), max=hi
+        )
+    return _("{field} necesita palabras, no solo emojis, números o signos ({min} a {max} letras).").format(
+        field=name, min=lo, max=hi
+    )
+
+
+# --- start ---------------------------------------------------------------------------------------
+
+
+async def start_form(message: Message, state: FSMContext, session: AsyncSession, user: User, locale: str) -> None:
+    await state.set_state(Propose.title)
+    await state.set_data({"draft": Draft(district=user.district).to_dict()})
+    await message.answer(
+        _(
+            "Vamos a preparar su iniciativa en 7 pasos cortos. Nada se envía hasta que usted lo confirme.\n"
+            "Puede salir en cualquier momento con /cancelar."
+        )
+    )
+    await ask(message, state, session, locale)
+
+
+@routes.message(Command("proponer"), StateFilter(None))
+@routes.message(F.text.in_(menu_labels(MENU_PROPOSE)), StateFilter(None))
+async def propose(message: Message, state: FSMContext, session: AsyncSession, user: User, locale: str) -> None:
+    await start_form(message, state, session, user, locale)
+
+
+@deeplinks.register("proponer")
+async def open_propose(message: Message, state: FSMContext, session: AsyncSession, user: User, rest: str) -> None:
+    await start_form(message, state, session, user, user.locale)
+
+
+# --- commands and menu buttons in the middle of the form -----------------------------------------
+
+
+@routes.message(StateFilter(Propose), F.text.startswith("/"))
+@routes.message(StateFilter(Propose), F.text.in_(menu_labels(MENU_PROPOSE)))
+async def command_in_form(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
+    await ask(
+        message,
+        state,
+        session,
+        locale,
+        _("Está preparando una iniciativa; lo que ya escribió está guardado. Para salir, escriba /cancelar."),
+    )
+
+
+# --- text steps ------------------------------------------------------------------------------------
+
+
+@routes.message(Propose.title, F.text)
+async def got_title(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
+    try:
+        value = initiatives.validate_title(message.text or "")
+    except InvalidInput as exc:
+        await message.answer(invalid_text("title", exc, message.text or ""))
+        return
+    draft, _d = await load(state)
+    draft.title = value
+    await save(state, draft)
+    await go(message, state, session, locale, Propose.description.state)
+
+
+@routes.message(Propose.description, F.text)
+async def got_description(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
+    try:
+        value = initiatives.validate_description(message.text or "")
+    except InvalidInput as exc:
+        await message.answer(invalid_text("description", exc, message.text or ""))
+        return
+    draft, _d = await load(state)
+    draft.description = value
+    await save(state, draft)
+    await go(message, state, session, locale, Propose.district.state)
+
+
+@routes.message(Propose.org_name, F.text)
+async def got_org_name(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
+    try:
+        value = initiatives.validate_org_name(message.text or "")
+    except InvalidInput as exc:
+        await message.answer(invalid_text("org_name", exc, message.text or ""))
+        return
+    draft, data = await load(state)
+    draft.org_name = value
+    draft.org_type = data.get("org_type_pending") or "territorial"
+    await save(state, draft, editing=False)
+    await go(message, state, session, locale, Propose.review.state)
+
+
+# --- buttons ---------------------------------------------------------------------------------------
+
+
+@routes.callback_query(DistrictCb.filter(F.purpose == "fm"), Propose.district)
+async def got_district(
+    query: CallbackQuery, callback_data: DistrictCb, state: FSMContext, session: AsyncSession, locale: str
+) -> None:
+    if not isinstance(query.message, Message):
+        return
+    districts = await reference.districts(session)
+    draft, _d = await load(state)
+    if callback_data.slug in ("_more", "_main"):
+        page = "more" if callback_data.slug == "_more" else "main"
+        await query.message.edit_reply_markup(
+            reply_markup=district_keyboard(districts, "fm", page, current=draft.district)
+        )
+        await query.answer()
+        return
+    if callback_data.slug not in {s for s, _n, _m in districts}:
+        await query.answer(_("Ese botón ya no está activo."))
+        return
+    draft.district = callback_data.slug
+    await save(state, draft)
+    await query.answer()
+    await query.message.edit_text(
+        _("Distrito: <b>{district}</b> ✅").format(district=esc(await reference.district_name(session, draft.district)))
+    )
+    await go(query.message, state, session, locale, Propose.theme.state)
+
+
+@routes.callback_query(ThemeCb.filter(), Propose.theme)
+async def got_theme(
+    query: CallbackQuery, callback_data: ThemeCb, state: FSMContext, session: AsyncSession, locale: str
+) -> None:
+    if not isinstance(query.message, Message):
+        return
+    if callback_data.slug not in {s for s, _n in await reference.themes(session)}:
+        await query.answer(_("Ese botón ya no está activo."))
+        return
+    draft, _d = await load(state)
+    draft.theme = callback_data.slug
+    await save(state, draft)
+    await query.answer()
+    await query.message.edit_text(
+        _("Tema: <b>{theme}</b> ✅").format(theme=esc(_(await reference.theme_name(session, draft.theme))))
+    )
+    await go(query.message, state, session, locale, Propose.photos.state)
+
+
+@routes.message(Propose.photos, F.photo)
+async def got_photo(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
+    draft, _d = await load(state)
+    if len(draft.photos) >= MAX_PHOTOS:
+        await message.answer(_("Ya tiene {max} fotos, el máximo.").format(max=MAX_PHOTOS))
+        return
+    draft.photos.append(message.photo[-1].file_id)  # type: ignore[index]
+    await save(state, draft)
+    if len(draft.photos) >= MAX_PHOTOS:
+        await go(message, state, session, locale, Propose.location.state,
+                 _("Recibí sus {max} fotos ✅.").format(max=MAX_PHOTOS))
+        return
+    await ask(message, state, session, locale, _("Foto {n} recibida ✅.").format(n=len(draft.photos)))
+
+
+@routes.message(Propose.photos, F.document.mime_type.startswith("image/"))
+async def photo_as_file(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
+    await ask(message, state, session, locale, _("Recibí un archivo. Envíe la imagen como <b>foto</b>, no como archivo."))
+
+
+@routes.message(Propose.location, F.location)
+async def got_location(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
+    loc = message.location
+    assert loc is not None
+    draft, _d = await load(state)
+    try:
+        draft.latitude, draft.longitude = initiatives.validate_location(loc.latitude, loc.longitude)
+    except InvalidInput:
+        await ask(message, state, session, locale, _("No pude usar esa ubicación."))
+        return
+    await save(state, draft)
+    await go(message, state, session, locale, Propose.org.state, _("Ubicación recibida ✅."))
+
+
+@routes.callback_query(FormCb.filter(F.action == "skip"), StateFilter(Propose.photos, Propose.location, Propose.org))
+async def skip(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
+    if not isinstance(query.message, Message):
+        return
+    current = await state.get_state()
+    draft, _d = await load(state)
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    if current == Propose.photos.state:
+        draft.photos = []
+        nxt = Propose.location.state
+    elif current == Propose.location.state:
+        draft.latitude = draft.longitude = None
+        nxt = Propose.org.state
+    else:
+        draft.org_name = draft.org_type = None
+        nxt = Propose.review.state
+    await save(state, draft)
+    await go(query.message, state, session, locale, nxt)
+
+
+@routes.callback_query(FormCb.filter(F.action == "photos_done"), Propose.photos)
+async def photos_done(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
+    if not isinstance(query.message, Message):
+        return
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await go(query.message, state, session, locale, Propose.location.state)
+
+
+@routes.callback_query(FormCb.filter(F.action.in_({"org_territorial", "org_funcional"})), Propose.org)
+async def org_type(
+    query: CallbackQuery, callback_data: FormCb, state: FSMContext, session: AsyncSession, locale: str
+) -> None:
+    if not isinstance(query.message, Message):
+        return
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await state.update_data(org_type_pending=callback_data.action.removeprefix("org_"))
+    await go(query.message, state, session, locale, Propose.org_name.state)
+
+
+EDIT_TARGETS = {
+    "edit_title": Propose.title,
+    "edit_description": Propose.description,
+    "edit_district": Propose.district,
+    "edit_theme": Propose.theme,
+    "edit_photos": Propose.photos,
+    "edit_location": Propose.location,
+    "edit_org": Propose.org,
+}
+
+
+@routes.callback_query(FormCb.filter(F.action.in_(set(EDIT_TARGETS))), Propose.review)
+async def edit_field(
+    query: CallbackQuery, callback_data: FormCb, state: FSMContext, session: AsyncSession, locale: str
+) -> None:
+    if not isinstance(query.message, Message):
+        return
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    target = EDIT_TARGETS[callback_data.action]
+    if target == Propose.photos:
+        draft, _d = await load(state)
+        draft.photos = []
+        await save(state, draft)
+    await state.update_data(editing=True)
+    await state.set_state(target)
+    await ask(query.message, state, session, locale)
+
+
+@routes.callback_query(FormCb.filter(F.action == "back_review"), Propose.similar)
+async def back_to_review(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
+    if not isinstance(query.message, Message):
+        return
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await go(query.message, state, session, locale, Propose.review.state)
+
+
+@routes.callback_query(FormCb.filter(F.action == "send"), Propose.review)
+async def send(
+    query: CallbackQuery, state: FSMContext, session: AsyncSession, user: User, locale: str, settings: Settings
+) -> None:
+    if not isinstance(query.message, Message):
+        return
+    draft, _d = await load(state)
+    if draft.missing():
+        await query.answer()
+        await go(query.message, state, session, locale, getattr(Propose, draft.missing()[0]).state)
+        return
+    similar = await initiatives.find_similar(session, draft)
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    if similar:
+        lines = [_("Encontré iniciativas parecidas a la suya:")]
+        for s in similar:
+            lines.append(
+                f"• <b>{esc(s.code)}</b> · {esc(truncate(s.title, 70))} ({esc(status_label(s.status, locale))})"
+            )
+        lines.append(_("Puede consultarlas con /estado y el código."))
+        await state.set_state(Propose.similar)
+        await query.message.answer("\n".join(lines))
+        await ask(query.message, state, session, locale)
+        return
+    await submit(query.message, state, session, user, draft, settings)
+
+
+@routes.callback_query(FormCb.filter(F.action == "send_anyway"), Propose.similar)
+async def send_anyway(
+    query: CallbackQuery, state: FSMContext, session: AsyncSession, user: User, settings: Settings
+) -> None:
+    if not isinstance(query.message, Message):
+        return
+    draft, _d = await load(state)
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await submit(query.message, state, session, user, draft, settings)
+
+
+async def submit(
+    message: Message, state: FSMContext, session: AsyncSession, user: User, draft: Draft, settings: Settings
+) -> None:
+    year = datetime.now(settings.tz).year
+    ini = await initiatives.submit(session, user.id, draft, settings.staff_chat_id, year)
+    await state.clear()
+    await message.answer(
+        _(
+            "✅ Recibimos su iniciativa. Su código es <b>{code}</b>.\n"
+            "La oficina técnica AQPlan la revisará; suele tardar unos 10 días hábiles. "
+            "Le avisaremos por aquí cuando cambie su estado.\n"
+            "Puede consultarla cuando quiera con /estado {code}"
+        ).format(code=ini.code),
+        reply_markup=main_menu(),
+    )
+
+
+@routes.callback_query(FormCb.filter(F.action == "stop"), Propose.similar)
+async def stop(query: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        await query.message.answer(
+            _("Entendido, no envié su iniciativa y no guardé nada de ella."), reply_markup=main_menu()
+        )
+
+
+@routes.callback_query(FormCb.filter(F.action == "cancel"), StateFilter(Propose))
+async def cancel_button(query: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        await query.message.answer(
+            _("Listo, cancelé la iniciativa. No se guardó nada de lo que había escrito."), reply_markup=main_menu()
+        )
+
+
+# --- anything else while the form is open: say what is expected, keep everything -----------------
+
+
+@routes.message(StateFilter(Propose))
+async def unexpected_message(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
+    current = await state.get_state()
+    if current in (Propose.title.state, Propose.description.state, Propose.org_name.state):
+        note = _("No pude leer eso. Necesito un mensaje de texto.")
+    elif current == Propose.photos.state:
+        note = _("Ahora espero una foto.")
+    elif current == Propose.location.state:
+        note = _("Ahora espero una ubicación compartida desde 📎.")
+    else:
+        note = _("Para este paso use los botones.")
+    await ask(message, state, session, locale, note)
+
+
+@routes.callback_query(StateFilter(Propose))
+async def stale_button(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
+    await query.answer(_("Ese botón ya no está activo. Siga con el paso actual."))
+    if isinstance(query.message, Message):
+        await ask(query.message, state, session, locale)

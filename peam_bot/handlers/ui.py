@@ -1,0 +1,151 @@
+"""Shared pieces of the resident interface: states, callback data, keyboards, main menu."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from peam_bot.i18n import N_, available_locales, gettext
+from peam_bot.i18n import gettext as _
+
+
+class Onboarding(StatesGroup):
+    consent = State()
+    district = State()
+
+
+class Propose(StatesGroup):
+    title = State()
+    description = State()
+    district = State()
+    theme = State()
+    photos = State()
+    location = State()
+    org = State()
+    org_name = State()
+    review = State()
+    similar = State()
+
+
+class ConsentCb(CallbackData, prefix="cs"):
+    answer: str  # yes | no
+
+
+class DistrictCb(CallbackData, prefix="d"):
+    purpose: str  # on (onboarding) | fm (form)
+    slug: str  # a district slug, or "_more" / "_main" to switch pages
+
+
+class ThemeCb(CallbackData, prefix="t"):
+    slug: str
+
+
+class FormCb(CallbackData, prefix="f"):
+    action: str
+
+
+class LangCb(CallbackData, prefix="l"):
+    code: str
+
+
+class StatusCb(CallbackData, prefix="st"):
+    code: str
+
+
+MENU_PROPOSE = N_("📝 Proponer iniciativa")
+MENU_MINE = N_("📋 Mis iniciativas")
+MENU_STATUS = N_("🔎 Consultar estado")
+MENU_HELP = N_("❓ Ayuda")
+
+LANGUAGE_NAMES = {"es": "Español", "en": "English"}
+
+
+def menu_labels(label: str) -> set[str]:
+    """A menu button's text in every language (the resident may have switched language)."""
+    return {gettext(label, loc) for loc in available_locales()}
+
+
+def main_menu() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        keyboard=[
+            [KeyboardButton(text=_(MENU_PROPOSE))],
+            [KeyboardButton(text=_(MENU_MINE)), KeyboardButton(text=_(MENU_STATUS))],
+            [KeyboardButton(text=_(MENU_HELP))],
+        ],
+        resize_keyboard=True,
+        is_persistent=True,
+        input_field_placeholder=_("Elija una opción"),
+    )
+
+
+def consent_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text=_("✅ Acepto"), callback_data=ConsentCb(answer="yes").pack()),
+                InlineKeyboardButton(text=_("No acepto"), callback_data=ConsentCb(answer="no").pack()),
+            ]
+        ]
+    )
+
+
+def district_keyboard(
+    districts: list[tuple[str, str, bool]], purpose: str, page: str = "main", current: str | None = None
+) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    if current and purpose == "fm":
+        name = next((n for s, n, _m in districts if s == current), current)
+        kb.row(
+            InlineKeyboardButton(
+                text=_("📍 {district} (el suyo)").format(district=name),
+                callback_data=DistrictCb(purpose=purpose, slug=current).pack(),
+            )
+        )
+    metro = page == "main"
+    chosen = [(s, n) for s, n, m in districts if m == metro]
+    buttons = [InlineKeyboardButton(text=n, callback_data=DistrictCb(purpose=purpose, slug=s).pack()) for s, n in chosen]
+    for i in range(0, len(buttons), 2):
+        kb.row(*buttons[i : i + 2])
+    if metro:
+        kb.row(InlineKeyboardButton(text=_("Otros distritos ➡️"), callback_data=DistrictCb(purpose=purpose, slug="_more").pack()))
+    else:
+        kb.row(InlineKeyboardButton(text=_("⬅️ Volver"), callback_data=DistrictCb(purpose=purpose, slug="_main").pack()))
+    if purpose == "fm":
+        kb.row(cancel_button())
+    return kb.as_markup()
+
+
+def theme_keyboard(themes: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for slug, name in themes:
+        kb.row(InlineKeyboardButton(text=_(name), callback_data=ThemeCb(slug=slug).pack()))
+    kb.row(cancel_button())
+    return kb.as_markup()
+
+
+def form_button(text: str, action: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=FormCb(action=action).pack())
+
+
+def cancel_button() -> InlineKeyboardButton:
+    return form_button(_("✖️ Cancelar"), "cancel")
+
+
+def form_keyboard(*rows: list[tuple[str, str]], cancel: bool = True) -> InlineKeyboardMarkup:
+    kb = [[form_button(text, action) for text, action in row] for row in rows]
+    if cancel:
+        kb.append([cancel_button()])
+    return InlineKeyboardMarkup(inline_keyboard=kb)
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text=LANGUAGE_NAMES.get(code, code), callback_data=LangCb(code=code).pack())
+                for code in available_locales()
+            ]
+        ]
+    )

@@ -1,0 +1,185 @@
+"""Per-update plumbing: logging, throttling, DB session, idempotency, locale.
+
+Updates of one resident are handled one at a time, in order, by aiogram's event isolation
+(configured in peam_bot.app), which wraps all of these middlewares."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from peam_bot.i18n import current_locale, gettext, pick_locale
+from peam_bot.services import users
+from peam_bot.storage.fsm import update_session
+from peam_bot.storage.models import ProcessedUpdate
+
+log = logging.getLogger("peam_bot.updates")
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+def _actor_id(update: Update) -> int | None:
+    event = update.event
+    user = getattr(event, "from_user", None)
+    return user.id if user else None
+
+
+class UpdateLogMiddleware(BaseMiddleware):
+    """One line per update: id, type, outcome, time. Never names, ids of people or text.
+
+    It also remembers the ids of recently finished updates (committed or rolled back), so a
+    supervisor or a test can wait until an update has been fully handled."""
+
+    def __init__(self) -> None:
+        self.finished: deque[int] = deque(maxlen=10_000)
+        self._changed = asyncio.Event()
+
+    async def wait_finished(self, update_id: int, timeout: float = 5.0) -> bool:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while update_id not in self.finished:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), remaining)
+            except TimeoutError:
+                return update_id in self.finished
+        return True
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            result = await handler(event, data)
+            if result is UNHANDLED:
+                outcome = "unhandled"
+            elif data.get("duplicate_update"):
+                outcome = "duplicate"
+            elif data.get("throttled"):
+                outcome = "throttled"
+            return result
+        except Exception as exc:
+            outcome = f"error:{type(exc).__name__}"
+            raise
+        finally:
+            self.finished.append(event.update_id)
+            self._changed.set()
+            log.info(
+                "update id=%s type=%s outcome=%s ms=%.1f",
+                event.update_id,
+                event.event_type,
+                outcome,
+                (time.perf_counter() - started) * 1000,
+            )
+
+
+class ThrottleMiddleware(BaseMiddleware):
+    """A resident sending faster than a person can (over `limit` updates in `window` s) is slowed
+    down: the extra updates are dropped and one polite message says so, once per window."""
+
+    def __init__(self, limit: int = 10, window: float = 2.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._seen: dict[int, deque[float]] = {}
+        self._warned: dict[int, float] = {}
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        uid = _actor_id(event)
+        if uid is None or self.limit <= 0:
+            return await handler(event, data)
+        now = time.monotonic()
+        seen = self._seen.setdefault(uid, deque())
+        while seen and now - seen[0] > self.window:
+            seen.popleft()
+        if len(seen) < self.limit:
+            seen.append(now)
+            if len(self._seen) > 10_000:
+                self._forget_idle(now)
+            return await handler(event, data)
+        data["throttled"] = True
+        if now - self._warned.get(uid, 0.0) > self.window * 2:
+            self._warned[uid] = now
+            inner = event.event
+            user = getattr(inner, "from_user", None)
+            locale = pick_locale(user.language_code if user else None)
+            text = gettext("Va muy rápido 🙂. Espere unos segundos y vuelva a intentarlo.", locale)
+            if isinstance(inner, Message):
+                await inner.answer(text)
+            elif isinstance(inner, CallbackQuery):
+                await inner.answer(text)
+        return None
+
+    def _forget_idle(self, now: float) -> None:
+        for uid in [u for u, q in self._seen.items() if not q or now - q[-1] > self.window]:
+            del self._seen[uid]
+
+
+class DbSessionMiddleware(BaseMiddleware):
+    """One session per update: commit on success, roll back on error. The update id and the
+    conversation state are stored in the same transaction, so a repeated update is recognised and
+    ignored. Sessions do not autoflush: writes reach the database at commit, which keeps SQLite's
+    single write lock short (it is not held across calls to Telegram)."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], on_commit: Callable[[], None]) -> None:
+        self.session_factory = session_factory
+        self.on_commit = on_commit
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        async with self.session_factory() as session:
+            if await session.get(ProcessedUpdate, event.update_id) is not None:
+                data["duplicate_update"] = True
+                return None
+            session.add(ProcessedUpdate(update_id=event.update_id))
+            data["session"] = session
+            token = update_session.set(session)
+            try:
+                result = await handler(event, data)
+                await session.commit()
+            except Exception:
+                await session.rollback()
+                raise
+            finally:
+                update_session.reset(token)
+            if session.info.pop("outbox_dirty", False):
+                self.on_commit()
+            return result
+
+
+class UserLocaleMiddleware(BaseMiddleware):
+    """Loads the resident (if they accepted the notice) and sets the language of the reply."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        inner = event.event
+        tg_user = getattr(inner, "from_user", None)
+        session: AsyncSession = data["session"]
+        user = await users.get(session, tg_user.id) if tg_user else None
+        if user is not None:
+            locale = user.locale
+            await users.mark_reachable(session, user)
+        else:
+            locale = pick_locale(tg_user.language_code if tg_user else None)
+            state = data.get("state")
+            if state is not None:
+                locale = (await state.get_data()).get("locale", locale)
+        data["user"] = user
+        data["locale"] = locale
+        token = current_locale.set(locale)
+        try:
+            return await handler(event, data)
+        finally:
+            current_locale.reset(token)

@@ -1,0 +1,30 @@
+"""Dates and money for the resident's locale, in the plan's time zone (Babel)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as _fmt_date
+from babel.dates import format_datetime as _fmt_datetime
+from babel.numbers import format_currency
+
+DEFAULT_TZ = ZoneInfo("America/Lima")
+BABEL_LOCALES = {"es": "es_PE", "en": "en"}
+
+
+def babel_locale(locale: str) -> str:
+    return BABEL_LOCALES.get(locale, locale)
+
+
+def fmt_datetime(dt: datetime, locale: str, tz: ZoneInfo = DEFAULT_TZ) -> str:
+    return _fmt_datetime(dt, format="medium", tzinfo=tz, locale=babel_locale(locale))
+
+
+def fmt_date(dt: datetime, locale: str, tz: ZoneInfo = DEFAULT_TZ) -> str:
+    return _fmt_date(dt.astimezone(tz), format="medium", locale=babel_locale(locale))
+
+
+def fmt_money(amount: Decimal | float | int, locale: str) -> str:
+    return format_currency(amount, "PEN", locale=babel_locale(locale))

@@ -1,0 +1,271 @@
+"""Initiatives: validation of the form, similar-initiative check, submission, tracking."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peam_bot.i18n import N_
+from peam_bot.services import outbox, text
+from peam_bot.storage.models import CodeCounter, Initiative, InitiativeEvent, InitiativePhoto, utcnow
+
+TITLE_MIN, TITLE_MAX = 5, 120
+DESC_MIN, DESC_MAX = 20, 2000
+ORG_MIN, ORG_MAX = 3, 120
+MAX_PHOTOS = 3
+ORG_TYPES = ("territorial", "funcional")
+CODE_RE = re.compile(r"^INI-(\d{4})-(\d{5})$")
+
+STATUS_LABELS = {
+    "recibida": N_("Recibida"),
+    "en_revision": N_("En revisión"),
+    "necesita_informacion": N_("Necesita información"),
+    "aceptada": N_("Aceptada"),
+    "vinculada": N_("Vinculada a un proyecto"),
+    "rechazada": N_("No admitida"),
+    "duplicada": N_("Duplicada"),
+}
+
+
+@dataclass
+class Draft:
+    """A resident's half-filled initiative (kept in the conversation state)."""
+
+    title: str | None = None
+    description: str | None = None
+    district: str | None = None
+    theme: str | None = None
+    photos: list[str] = field(default_factory=list)
+    latitude: float | None = None
+    longitude: float | None = None
+    org_name: str | None = None
+    org_type: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Draft:
+        data = data or {}
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        draft = cls(**known)
+        draft.photos = list(draft.photos or [])
+        return draft
+
+    def missing(self) -> list[str]:
+        return [n for n in ("title", "description", "district", "theme") if not getattr(self, n)]
+
+
+class InvalidInput(ValueError):
+    """A value the resident typed does not fit; `reason` says why (for the message)."""
+
+    def __init__(self, reason: str, **params: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.params = params
+
+
+def _check_length(value: str, lo: int, hi: int) -> str:
+    value = text.clean_input(value)
+    if not value:
+        raise InvalidInput("empty", min=lo, max=hi)
+    if not text.has_letters(value):
+        raise InvalidInput("no_letters", min=lo, max=hi)
+    if len(value) < lo:
+        raise InvalidInput("too_short", min=lo, max=hi)
+    if len(value) > hi:
+        raise InvalidInput("too_long", min=lo, max=hi)
+    return value
+
+
+def validate_title(value: str) -> str:
+    value = _check_length(value.replace("\n", " "), TITLE_MIN, TITLE_MAX)
+    if text.letter_count(value) < 3:
+        raise InvalidInput("no_letters", min=TITLE_MIN, max=TITLE_MAX)
+    return value
+
+
+def validate_description(value: str) -> str:
+    value = _check_length(value, DESC_MIN, DESC_MAX)
+    if text.letter_count(value) < 10:
+        raise InvalidInput("no_letters", min=DESC_MIN, max=DESC_MAX)
+    return value
+
+
+def validate_org_name(value: str) -> str:
+    return _check_length(value.replace("\n", " "), ORG_MIN, ORG_MAX)
+
+
+def validate_location(lat: float, lon: float) -> tuple[float, float]:
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InvalidInput("bad_location")
+    return lat, lon
+
+
+def search_text(title: str, description: str) -> str:
+    return text.normalize(title) + "\n" + text.normalize(description)
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    r = 6_371_000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+@dataclass
+class Similar:
+    code: str
+    title: str
+    status: str
+    score: float
+    distance_m: float | None
+
+
+SIMILAR_THRESHOLD = 62.0
+
+
+async def find_similar(session: AsyncSession, draft: Draft, limit: int = 3) -> list[Similar]:
+    """Existing initiatives most like the draft: fuzzy text match, boosted when they are close by."""
+    if not draft.title:
+        return []
+    q_title = text.normalize(draft.title)
+    q_full = text.normalize(f"{draft.title} {draft.description or ''}")
+    rows = (
+        await session.execute(
+            select(
+                Initiative.code,
+                Initiative.title,
+                Initiative.status,
+                Initiative.search_text,
+                Initiative.latitude,
+                Initiative.longitude,
+            ).where(Initiative.status.notin_(("rechazada", "duplicada")))
+        )
+    ).all()
+    if not rows:
+        return []
+    titles = [r.search_text.split("\n", 1)[0] for r in rows]
+    fulls = [r.search_text.replace("\n", " ") for r in rows]
+    title_scores = process.cdist([q_title], titles, scorer=fuzz.token_set_ratio, workers=1)[0]
+    full_scores = process.cdist([q_full], fulls, scorer=fuzz.token_sort_ratio, workers=1)[0]
+    found: list[Similar] = []
+    for i, row in enumerate(rows):
+        score = max(float(title_scores[i]) * 0.9, float(full_scores[i]))
+        dist = None
+        if None not in (draft.latitude, draft.longitude, row.latitude, row.longitude):
+            dist = distance_m(draft.latitude, draft.longitude, row.latitude, row.longitude)  # type: ignore[arg-type]
+            if dist < 300:
+                score += 15
+            elif dist < 1000:
+                score += 7
+        if score >= SIMILAR_THRESHOLD:
+            found.append(Similar(row.code, row.title, row.status, min(score, 100.0), dist))
+    found.sort(key=lambda s: -s.score)
+    return found[:limit]
+
+
+async def _next_number(session: AsyncSession, name: str) -> int:
+    stmt = (
+        update(CodeCounter)
+        .where(CodeCounter.name == name)
+        .values(value=CodeCounter.value + 1)
+        .returning(CodeCounter.value)
+    )
+    value = (await session.execute(stmt)).scalar_one_or_none()
+    if value is not None:
+        return int(value)
+    try:
+        async with session.begin_nested():
+            await session.execute(insert(CodeCounter).values(name=name, value=1))
+        return 1
+    except IntegrityError:
+        return int((await session.execute(stmt)).scalar_one())
+
+
+async def submit(
+    session: AsyncSession, author_id: int, draft: Draft, staff_chat_id: int | None, tz_year: int
+) -> Initiative:
+    """Store a complete initiative with its tracking code and queue its announcement to the staff."""
+    missing = draft.missing()
+    if missing:
+        raise InvalidInput("incomplete")
+    number = await _next_number(session, f"INI-{tz_year}")
+    ini = Initiative(
+        code=f"INI-{tz_year}-{number:05d}",
+        author_id=author_id,
+        title=draft.title,
+        description=draft.description,
+        district=draft.district,
+        theme=draft.theme,
+        latitude=draft.latitude,
+        longitude=draft.longitude,
+        org_name=draft.org_name,
+        org_type=draft.org_type,
+        status="recibida",
+        search_text=search_text(draft.title or "", draft.description or ""),
+    )
+    ini.photos = [InitiativePhoto(file_id=f, position=i) for i, f in enumerate(draft.photos[:MAX_PHOTOS])]
+    ini.events = [InitiativeEvent(status="recibida", actor_id=None)]
+    session.add(ini)
+    await session.flush()
+    if staff_chat_id is not None:
+        await announce_to_staff(session, ini, staff_chat_id)
+    return ini
+
+
+async def announce_to_staff(session: AsyncSession, ini: Initiative, staff_chat_id: int) -> None:
+    """Photos and location first, then the summary: the summary message is the one that carries
+    the triage buttons (added by the moderation module), referenced as `announce:<code>`."""
+    from peam_bot.services.rendering import staff_summary  # local: rendering imports this module
+
+    photos = [p.file_id for p in ini.photos]
+    if len(photos) == 1:
+        outbox.enqueue(session, staff_chat_id, "photo", {"photo": photos[0], "caption": ini.code})
+    elif photos:
+        media = [{"type": "photo", "media": f} for f in photos]
+        media[0]["caption"] = ini.code
+        outbox.enqueue(session, staff_chat_id, "media_group", {"media": media})
+    if ini.latitude is not None and ini.longitude is not None:
+        outbox.enqueue(
+            session, staff_chat_id, "location", {"latitude": ini.latitude, "longitude": ini.longitude}
+        )
+    outbox.enqueue_text(session, staff_chat_id, await staff_summary(session, ini), ref=f"announce:{ini.code}")
+
+
+async def by_code(session: AsyncSession, code: str) -> Initiative | None:
+    code = code.strip().upper()
+    if not CODE_RE.match(code):
+        return None
+    return (await session.execute(select(Initiative).where(Initiative.code == code))).scalar_one_or_none()
+
+
+async def for_author(session: AsyncSession, author_id: int, limit: int = 10) -> tuple[list[Initiative], int]:
+    total = (
+        await session.execute(select(func.count()).where(Initiative.author_id == author_id))
+    ).scalar_one()
+    rows = (
+        await session.execute(
+            select(Initiative)
+            .where(Initiative.author_id == author_id)
+            .order_by(Initiative.created_at.desc(), Initiative.id.desc())
+            .limit(limit)
+        )
+    ).scalars()
+    return list(rows), int(total)
+
+
+def last_change(ini: Initiative) -> datetime:
+    return ini.events[-1].created_at if ini.events else ini.created_at
+
+
+__all__ = ["Draft", "InvalidInput", "Similar", "submit", "find_similar", "by_code", "for_author", "utcnow"]

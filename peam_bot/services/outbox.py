@@ -1,0 +1,35 @@
+"""Every proactive message is a row in the outbox; a worker delivers it later (see peam_bot.delivery)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peam_bot.storage.models import OutboxMessage
+
+KINDS = frozenset({"text", "photo", "media_group", "location"})
+
+
+def enqueue(
+    session: AsyncSession, chat_id: int, kind: str, payload: dict[str, Any], ref: str | None = None
+) -> OutboxMessage:
+    if kind not in KINDS:
+        raise ValueError(f"unknown outbox kind {kind}")
+    row = OutboxMessage(chat_id=chat_id, kind=kind, payload=payload, ref=ref)
+    session.add(row)
+    session.info["outbox_dirty"] = True
+    return row
+
+
+def enqueue_text(
+    session: AsyncSession,
+    chat_id: int,
+    text: str,
+    reply_markup: dict[str, Any] | None = None,
+    ref: str | None = None,
+) -> OutboxMessage:
+    payload: dict[str, Any] = {"text": text}
+    if reply_markup:
+        payload["reply_markup"] = reply_markup
+    return enqueue(session, chat_id, "text", payload, ref)

@@ -1,0 +1,44 @@
+"""Districts and strategic axes (themes), read from the database (admins may edit them)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peam_bot.storage.models import District, Theme
+
+_districts: list[tuple[str, str, bool]] = []
+_themes: list[tuple[str, str]] = []
+
+
+async def districts(session: AsyncSession) -> list[tuple[str, str, bool]]:
+    """(slug, name, metropolitan), metropolitan districts first."""
+    if not _districts:
+        rows = await session.execute(
+            select(District.slug, District.name, District.metropolitan).order_by(
+                District.metropolitan.desc(), District.position
+            )
+        )
+        _districts.extend((r[0], r[1], bool(r[2])) for r in rows)
+    return _districts
+
+
+async def themes(session: AsyncSession) -> list[tuple[str, str]]:
+    if not _themes:
+        rows = await session.execute(select(Theme.slug, Theme.name).order_by(Theme.position))
+        _themes.extend((r[0], r[1]) for r in rows)
+    return _themes
+
+
+async def district_name(session: AsyncSession, slug: str | None) -> str:
+    return next((name for s, name, _ in await districts(session) if s == slug), slug or "—")
+
+
+async def theme_name(session: AsyncSession, slug: str | None) -> str:
+    return next((name for s, name in await themes(session) if s == slug), slug or "—")
+
+
+def invalidate() -> None:
+    """Forget cached reference data (after an admin edits it)."""
+    _districts.clear()
+    _themes.clear()

@@ -1,0 +1,105 @@
+"""Texts that services send proactively (through the outbox) and that handlers reuse.
+
+Everything a resident reads comes from the gettext catalogs; every user-supplied value is escaped.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peam_bot.i18n import gettext
+from peam_bot.services import reference
+from peam_bot.services.formatting import fmt_date, fmt_datetime
+from peam_bot.services.initiatives import STATUS_LABELS, Draft
+from peam_bot.services.text import esc, truncate
+from peam_bot.storage.models import Initiative
+
+STAFF_LOCALE = "es"
+
+
+def status_label(status: str, locale: str) -> str:
+    label = STATUS_LABELS.get(status)
+    return gettext(label, locale) if label is not None else status
+
+
+def org_type_label(org_type: str | None, locale: str) -> str:
+    if org_type == "territorial":
+        return gettext("territorial (junta vecinal, asociación de vivienda…)", locale)
+    if org_type == "funcional":
+        return gettext("funcional (comedor, club, gremio…)", locale)
+    return ""
+
+
+async def draft_summary(session: AsyncSession, draft: Draft, locale: str) -> str:
+    _ = lambda s: gettext(s, locale)  # noqa: E731
+    lines = [
+        _("<b>Revise su iniciativa</b>"),
+        "",
+        _("<b>Título:</b> {title}").format(title=esc(draft.title or "—")),
+        _("<b>Descripción:</b> {description}").format(description=esc(truncate(draft.description or "—", 1500))),
+        _("<b>Distrito:</b> {district}").format(district=esc(await reference.district_name(session, draft.district))),
+        _("<b>Tema:</b> {theme}").format(theme=esc(await reference.theme_name(session, draft.theme))),
+        _("<b>Fotos:</b> {n}").format(n=len(draft.photos)),
+        _("<b>Ubicación:</b> {where}").format(
+            where=_("compartida") if draft.latitude is not None else _("sin ubicación")
+        ),
+    ]
+    if draft.org_name:
+        lines.append(
+            _("<b>Organización:</b> {name} ({kind})").format(
+                name=esc(draft.org_name), kind=esc(org_type_label(draft.org_type, locale))
+            )
+        )
+    else:
+        lines.append(_("<b>Organización:</b> a título personal"))
+    lines += ["", _("Si todo está bien, pulse <b>Enviar</b>. Puede corregir cualquier dato antes.")]
+    return "\n".join(lines)
+
+
+async def staff_summary(session: AsyncSession, ini: Initiative) -> str:
+    """The announcement of a new initiative in the AQPlan staff chat (no personal data)."""
+    _ = lambda s: gettext(s, STAFF_LOCALE)  # noqa: E731
+    lines = [
+        _("🆕 <b>Nueva iniciativa {code}</b>").format(code=esc(ini.code)),
+        f"<b>{esc(ini.title)}</b>",
+        esc(truncate(ini.description, 2500)),
+        "",
+        _("Distrito: {district}").format(district=esc(await reference.district_name(session, ini.district))),
+        _("Tema: {theme}").format(theme=esc(await reference.theme_name(session, ini.theme))),
+    ]
+    if ini.org_name:
+        lines.append(
+            _("En nombre de: {name} ({kind})").format(
+                name=esc(ini.org_name), kind=esc(org_type_label(ini.org_type, STAFF_LOCALE))
+            )
+        )
+    extras = []
+    if ini.photos:
+        extras.append(_("{n} foto(s)").format(n=len(ini.photos)))
+    if ini.latitude is not None:
+        extras.append(_("con ubicación"))
+    if extras:
+        lines.append(" · ".join(extras))
+    lines.append(_("Recibida: {when}").format(when=fmt_datetime(ini.created_at, STAFF_LOCALE)))
+    return "\n".join(lines)
+
+
+async def public_status(session: AsyncSession, ini: Initiative, locale: str) -> str:
+    """What anyone may see of an initiative: no personal data of its author."""
+    _ = lambda s: gettext(s, locale)  # noqa: E731
+    lines = [
+        f"<b>{esc(ini.code)}</b> · {esc(ini.title)}",
+        _("Estado: <b>{status}</b>").format(status=esc(status_label(ini.status, locale))),
+        _("Distrito: {district} · Tema: {theme}").format(
+            district=esc(await reference.district_name(session, ini.district)),
+            theme=esc(await reference.theme_name(session, ini.theme)),
+        ),
+        "",
+        _("<b>Historial</b>"),
+    ]
+    for ev in ini.events[-10:]:
+        line = f"• {fmt_date(ev.created_at, locale)}: {esc(status_label(ev.status, locale))}"
+        if ev.note:
+            line += f" — {esc(truncate(ev.note, 300))}"
+        lines.append(line)
+    return "\n".join(lines)
