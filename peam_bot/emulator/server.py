@@ -1,0 +1,1635 @@
+"""A fake Telegram Bot API server (aiohttp) that unmodified aiogram bots can talk to.
+
+Usage::
+
+    tg = FakeTelegram()
+    base_url = await tg.start()
+    session = AiohttpSession(api=TelegramAPIServer.from_base(base_url))
+    bot = Bot(tg.token, session=session)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import itertools
+import json
+import math
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import aiohttp
+from aiohttp import web
+
+from .formatting import EntityParseError, ParsedText, parse_text, utf16_len
+from .models import ApiCall, SentMessage, StoredFile
+
+__all__ = ["ApiError", "FakeTelegram", "Limits", "SentMessage", "StoredFile", "ApiCall"]
+
+FaultKind = Literal["5xx", "timeout", "429"]
+Params = dict[str, Any]
+Files = dict[str, tuple[bytes, str, str]]  # part name -> (data, filename, content type)
+
+_NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
+_QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+_DEFAULT_ALLOWED = frozenset(
+    {
+        "message",
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "business_connection",
+        "business_message",
+        "edited_business_message",
+        "deleted_business_messages",
+        "inline_query",
+        "chosen_inline_result",
+        "callback_query",
+        "shipping_query",
+        "pre_checkout_query",
+        "purchased_paid_media",
+        "poll",
+        "poll_answer",
+        "my_chat_member",
+        "chat_join_request",
+        "chat_boost",
+        "removed_chat_boost",
+    }
+)
+_CHAT_ACTIONS = frozenset(
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
+# form fields that are always plain strings (never JSON-decoded)
+_STRING_FIELDS = frozenset(
+    {
+        "text",
+        "caption",
+        "parse_mode",
+        "photo",
+        "document",
+        "audio",
+        "video",
+        "voice",
+        "animation",
+        "sticker",
+        "thumbnail",
+        "callback_query_id",
+        "inline_query_id",
+        "url",
+        "secret_token",
+        "language_code",
+        "file_id",
+        "title",
+        "action",
+        "emoji",
+        "business_connection_id",
+        "message_effect_id",
+        "next_offset",
+        "switch_pm_text",
+        "switch_pm_parameter",
+        "description",
+        "short_description",
+        "name",
+        "ip_address",
+        "inline_message_id",
+        "question",
+        "address",
+        "foursquare_id",
+        "phone_number",
+        "first_name",
+        "last_name",
+        "vcard",
+        "certificate",
+    }
+)
+_COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class ApiError(Exception):
+    """An error answer of the Bot API."""
+
+    def __init__(self, code: int, description: str, parameters: dict[str, Any] | None = None) -> None:
+        super().__init__(description)
+        self.code = code
+        self.description = description
+        self.parameters = parameters
+
+    def payload(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"ok": False, "error_code": self.code, "description": self.description}
+        if self.parameters:
+            data["parameters"] = self.parameters
+        return data
+
+
+def _bad(description: str) -> ApiError:
+    return ApiError(400, f"Bad Request: {description}")
+
+
+@dataclass
+class Limits:
+    max_text: int = 4096  # after entity parsing, UTF-16 code units
+    max_caption: int = 1024
+    max_callback_data: int = 64  # bytes, UTF-8
+    max_callback_answer: int = 200
+    global_per_s: float = 30.0  # token bucket, burst = global_burst
+    global_burst: int = 30
+    per_chat_per_s: float = 1.0  # private chats
+    per_chat_burst: int = 20  # short bursts allowed (replies in a fast conversation)
+    group_per_min: int = 20  # groups / supergroups (chat_id < 0)
+    paid_broadcast_per_s: float = 1000.0  # used when allow_paid_broadcast=true
+    enforce_rates: bool = True
+
+
+class Signal:
+    """Broadcast wake-up: every waiter of :meth:`wait` is released by the next :meth:`notify`."""
+
+    def __init__(self) -> None:
+        self._waiters: list[asyncio.Future[None]] = []
+
+    def notify(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(None)
+
+    async def wait(self, timeout: float | None) -> bool:
+        """Wait for the next notification; False on timeout."""
+        if timeout is not None and timeout <= 0:
+            return False
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(fut)
+        try:
+            await asyncio.wait_for(fut, timeout)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            if fut in self._waiters:
+                self._waiters.remove(fut)
+
+
+class _Bucket:
+    def __init__(self, capacity: float) -> None:
+        self.tokens = float(capacity)
+        self.last = time.monotonic()
+
+    def refill(self, rate: float, capacity: float, now: float) -> None:
+        self.tokens = min(float(capacity), self.tokens + max(0.0, now - self.last) * rate)
+        self.last = now
+
+    def wait_time(self, rate: float) -> float:
+        if self.tokens >= 1:
+            return 0.0
+        return math.inf if rate <= 0 else (1 - self.tokens) / rate
+
+
+@dataclass
+class _Fault:
+    method: str | None
+    kind: FaultKind
+    count: int
+    retry_after: int
+
+
+@dataclass
+class _Queued:
+    update: dict[str, Any]
+    delivered: bool = False
+
+
+class FakeTelegram:
+    """In-process fake of the Telegram Bot API speaking real HTTP."""
+
+    def __init__(
+        self, token: str = "123456:TEST", limits: Limits | None = None, bot_username: str = "peam_test_bot"
+    ) -> None:
+        self.token = token
+        self.limits = limits or Limits()
+        self.bot_username = bot_username
+        self.bot_id = int(token.split(":", 1)[0]) if token.split(":", 1)[0].isdigit() else 123456
+        self.bot_user: dict[str, Any] = {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "PEAM Test Bot",
+            "username": bot_username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": True,
+        }
+        self.base_url = ""
+        self.strict_chats = True  # sending to an unknown chat -> "Bad Request: chat not found"
+        self.sent: list[SentMessage] = []
+        self.calls: list[ApiCall] = []
+        self.callback_answers: list[dict[str, Any]] = []
+        self.inline_answers: dict[str, dict[str, Any]] = {}
+        self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}
+        self.bot_info: dict[str, str] = {}
+        self.chat_actions: list[tuple[int, str, float]] = []
+        self.deleted: list[tuple[int, int]] = []
+        self.webhook_url = ""
+        self.webhook_secret: str | None = None
+        self.webhook_deliveries: list[tuple[int, int]] = []  # (update_id, HTTP status or 0 on error)
+        self.users: dict[int, dict[str, Any]] = {}
+        self.chats: dict[int, dict[str, Any]] = {}
+        self.files: dict[str, StoredFile] = {}
+        self.blocked: set[int] = set()
+        self.changed = Signal()  # any API call finished / update pushed
+        self.messages_signal = Signal()  # a message was sent/edited by the bot
+        self._updates_signal = Signal()
+        self._messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self._raw: dict[tuple[int, int], str | None] = {}  # raw (unparsed) text/caption of bot messages
+        self._by_chat: dict[int, list[SentMessage]] = {}
+        self._next_mid: dict[int, int] = {}
+        self._next_update_id = 1
+        self._pending: list[_Queued] = []
+        self._allowed: frozenset[str] = _DEFAULT_ALLOWED
+        self._faults: list[_Fault] = []
+        self._buckets: dict[Any, _Bucket] = {}
+        self._rates_for = self.limits
+        self._callback_queries: dict[str, dict[str, Any]] = {}
+        self._answered_callbacks: set[str] = set()
+        self._inline_queries: dict[str, dict[str, Any]] = {}
+        self._file_counter = itertools.count(1)
+        self._query_counter = itertools.count(1)
+        self._poll_generation = 0
+        self._closing = False
+        self._runner: web.AppRunner | None = None
+        self._hanging: set[asyncio.Future[None]] = set()
+        self._webhook_queue: asyncio.Queue[dict[str, Any]] | None = None
+        self._webhook_task: asyncio.Task[None] | None = None
+        self._methods: dict[str, Callable[[Params, Files], Awaitable[Any]]] = {
+            name[len("_m_") :].lower(): getattr(self, name) for name in dir(self) if name.startswith("_m_")
+        }
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        server = site._server
+        assert server is not None
+        sock = server.sockets[0]  # type: ignore[attr-defined]
+        real_port = sock.getsockname()[1]
+        self.base_url = f"http://{host}:{real_port}"
+        self._closing = False
+        return self.base_url
+
+    async def stop(self) -> None:
+        self._closing = True
+        self._updates_signal.notify()
+        self.changed.notify()
+        for fut in list(self._hanging):
+            fut.cancel()
+        await self._stop_webhook_worker()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeTelegram:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    # ------------------------------------------------------------------ test helpers
+    def block(self, user_id: int) -> None:
+        self.blocked.add(user_id)
+
+    def unblock(self, user_id: int) -> None:
+        self.blocked.discard(user_id)
+
+    def inject_fault(self, method: str | None, kind: FaultKind, count: int = 1, retry_after: int = 1) -> None:
+        if kind not in ("5xx", "timeout", "429"):
+            raise ValueError(f"unknown fault kind {kind!r}")
+        self._faults.append(_Fault(method.lower() if method else None, kind, count, retry_after))
+
+    def reset_rates(self) -> None:
+        """Refill every rate-limit bucket (e.g. after changing :attr:`limits`)."""
+        self._buckets.clear()
+
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
+    def register_user(
+        self,
+        user_id: int,
+        first_name: str = "Ana",
+        language_code: str | None = "es",
+        username: str | None = None,
+        last_name: str | None = None,
+    ) -> dict[str, Any]:
+        """Create (or update) a user and its private chat; returns the Bot API ``User`` object."""
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if last_name:
+            user["last_name"] = last_name
+        if username:
+            user["username"] = username
+        if language_code:
+            user["language_code"] = language_code
+        self.users[user_id] = user
+        chat: dict[str, Any] = {"id": user_id, "type": "private", "first_name": first_name}
+        if last_name:
+            chat["last_name"] = last_name
+        if username:
+            chat["username"] = username
+        self.chats[user_id] = chat
+        return user
+
+    def add_group(
+        self,
+        chat_id: int,
+        title: str,
+        kind: Literal["group", "supergroup"] = "supergroup",
+        username: str | None = None,
+    ) -> dict[str, Any]:
+        if chat_id >= 0:
+            raise ValueError("group chat ids are negative")
+        chat: dict[str, Any] = {"id": chat_id, "type": kind, "title": title}
+        if username:
+            chat["username"] = username
+        self.chats[chat_id] = chat
+        return chat
+
+    def register_file(
+        self,
+        data: bytes,
+        kind: str = "document",
+        file_name: str | None = None,
+        mime_type: str | None = None,
+        width: int = 0,
+        height: int = 0,
+    ) -> StoredFile:
+        """Store bytes as a Telegram file (user uploads or bot uploads); getFile/download serve them."""
+        n = next(self._file_counter)
+        prefix = {
+            "photo": "AgACAgEAAxk",
+            "document": "BQACAgEAAxk",
+            "sticker": "CAACAgIAAxk",
+            "voice": "AwACAgEAAxk",
+        }.get(kind, "BAACAgEAAxk")
+        file_id = f"{prefix}{n:06d}{secrets.token_urlsafe(12)}"
+        unique = f"AQAD{n:06d}{secrets.token_hex(4)}"
+        folder = {"photo": "photos", "document": "documents", "sticker": "stickers", "voice": "voice"}.get(
+            kind, "files"
+        )
+        ext = ""
+        if file_name and "." in file_name:
+            ext = "." + file_name.rsplit(".", 1)[1]
+        elif kind == "photo":
+            ext = ".jpg"
+        stored = StoredFile(
+            file_id=file_id,
+            file_unique_id=unique,
+            file_path=f"{folder}/file_{n}{ext}",
+            data=data,
+            kind=kind,
+            file_name=file_name,
+            mime_type=mime_type,
+            width=width,
+            height=height,
+        )
+        self.files[file_id] = stored
+        return stored
+
+    def push_update(self, update: dict[str, Any]) -> int:
+        """Queue an update for getUpdates (or the webhook); returns its update_id."""
+        update = copy.deepcopy(update)
+        if "update_id" in update:
+            uid = int(update["update_id"])
+            self._next_update_id = max(self._next_update_id, uid + 1)
+        else:
+            uid = self._next_update_id
+            self._next_update_id += 1
+            update["update_id"] = uid
+        if self.webhook_url and self._webhook_queue is not None:
+            self._webhook_queue.put_nowait(update)
+        else:
+            self._pending.append(_Queued(update))
+        self._updates_signal.notify()
+        self.changed.notify()
+        return uid
+
+    def new_user_message(self, user_id: int, chat_id: int | None = None, **content: Any) -> dict[str, Any]:
+        """Create and store a message written by a user; returns the Bot API ``Message`` object."""
+        chat_id = user_id if chat_id is None else chat_id
+        if chat_id not in self.chats:
+            raise KeyError(f"unknown chat {chat_id}")
+        msg: dict[str, Any] = {
+            "message_id": self._new_mid(chat_id),
+            "from": self.users[user_id],
+            "chat": self.chats[chat_id],
+            "date": int(time.time()),
+        }
+        msg.update(content)
+        self._messages[(chat_id, msg["message_id"])] = msg
+        return copy.deepcopy(msg)
+
+    def new_callback_query(self, user_id: int, chat_id: int, message_id: int, data: str) -> dict[str, Any]:
+        """Create a callback_query object for a press on ``message_id`` (stale ids give inaccessible ones)."""
+        qid = f"{user_id}{next(self._query_counter):08d}"
+        stored = self._messages.get((chat_id, message_id))
+        message = (
+            copy.deepcopy(stored)
+            if stored is not None
+            else {
+                "chat": self.chats[chat_id],
+                "message_id": message_id,
+                "date": 0,
+            }
+        )
+        query = {
+            "id": qid,
+            "from": self.users[user_id],
+            "message": message,
+            "chat_instance": str(abs(chat_id) * 7919 + self.bot_id),
+            "data": data,
+        }
+        self._callback_queries[qid] = {"user_id": user_id, "chat_id": chat_id, "message_id": message_id}
+        return query
+
+    def new_inline_query(self, user_id: int, query: str, offset: str = "") -> dict[str, Any]:
+        qid = f"{user_id}{next(self._query_counter):08d}"
+        self._inline_queries[qid] = {"user_id": user_id, "query": query}
+        return {"id": qid, "from": self.users[user_id], "query": query, "offset": offset}
+
+    def callback_query_owner(self, query_id: str) -> int | None:
+        info = self._callback_queries.get(query_id)
+        return None if info is None else int(info["user_id"])
+
+    def get_message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
+        """Current state of a stored message (bot or user), as the Bot API object."""
+        msg = self._messages.get((chat_id, message_id))
+        return copy.deepcopy(msg) if msg is not None else None
+
+    def messages_for(self, chat_id: int) -> list[SentMessage]:
+        return list(self._by_chat.get(chat_id, []))
+
+    def message_count(self, chat_id: int) -> int:
+        return len(self._by_chat.get(chat_id, ()))
+
+    def get_commands(
+        self, scope: dict[str, Any] | None = None, language_code: str = ""
+    ) -> list[dict[str, Any]]:
+        return list(self.commands.get((self._scope_key(scope), language_code or ""), []))
+
+    def calls_of(self, method: str) -> list[ApiCall]:
+        m = method.lower()
+        return [c for c in self.calls if c.method.lower() == m]
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
+        """Wait (event-driven) until ``predicate()`` is true; re-checked after every API call/update."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            await self.changed.wait(remaining)
+        return True
+
+    # ------------------------------------------------------------------ HTTP layer
+    async def _read_params(self, request: web.Request) -> tuple[Params, Files]:
+        raw: dict[str, Any] = {}
+        files: Files = {}
+        ctype = request.content_type
+        if request.method == "GET" or not request.can_read_body:
+            raw.update(request.query)
+        elif ctype == "application/json":
+            body = await request.json()
+            if isinstance(body, dict):
+                return dict(body), files
+        elif ctype.startswith("multipart/"):
+            reader = await request.multipart()
+            while True:
+                part = await reader.next()
+                if part is None:
+                    break
+                if not isinstance(part, aiohttp.BodyPartReader) or part.name is None:
+                    continue
+                if part.filename is not None:
+                    files[part.name] = (
+                        bytes(await part.read()),
+                        part.filename,
+                        part.headers.get("Content-Type", "application/octet-stream"),
+                    )
+                else:
+                    raw[part.name] = await part.text()
+        else:
+            post = await request.post()
+            for key, value in post.items():
+                if isinstance(value, web.FileField):
+                    files[key] = (value.file.read(), value.filename, value.content_type)
+                else:
+                    raw[key] = value
+            raw.update({k: v for k, v in request.query.items() if k not in raw})
+        params: Params = {}
+        for key, value in raw.items():
+            params[key] = self._decode_field(key, value)
+        return params, files
+
+    @staticmethod
+    def _decode_field(key: str, value: Any) -> Any:
+        if not isinstance(value, str) or key in _STRING_FIELDS:
+            return value
+        if value[:1] in '{["-0123456789' or value in ("true", "false", "null"):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
+        return value
+
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.match_info["token"] != self.token:
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
+        try:
+            params, files = await self._read_params(request)
+        except (ValueError, aiohttp.ClientError) as e:
+            return web.json_response(_bad(f"can't parse request: {e}").payload(), status=400)
+        call = ApiCall(method, params, time.monotonic())
+        self.calls.append(call)
+        self.changed.notify()
+        try:
+            result = await self._dispatch(method, params, files, call)
+        except ApiError as e:
+            call.status = e.code
+            call.description = e.description
+            self.changed.notify()
+            return web.json_response(e.payload(), status=e.code)
+        call.status = 200
+        call.result = result
+        self.changed.notify()
+        return web.json_response({"ok": True, "result": result})
+
+    async def _dispatch(self, method: str, params: Params, files: Files, call: ApiCall | None = None) -> Any:
+        fault = self._take_fault(method)
+        if fault is not None:
+            if fault.kind == "5xx":
+                raise ApiError(502, "Bad Gateway")
+            if fault.kind == "429":
+                n = max(1, int(fault.retry_after))
+                raise ApiError(429, f"Too Many Requests: retry after {n}", {"retry_after": n})
+            fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._hanging.add(fut)
+            try:
+                await asyncio.wait_for(fut, 30.0)
+            except TimeoutError:
+                pass
+            finally:
+                self._hanging.discard(fut)
+            raise ApiError(504, "Gateway Timeout")
+        handler = self._methods.get(method.lower())
+        if handler is None:
+            raise ApiError(404, "Not Found: method not found")
+        return await handler(params, files)
+
+    def _take_fault(self, method: str) -> _Fault | None:
+        m = method.lower()
+        for fault in self._faults:
+            if fault.method is None or fault.method == m:
+                fault.count -= 1
+                if fault.count <= 0:
+                    self._faults.remove(fault)
+                return fault
+        return None
+
+    async def _handle_file(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401, text="Unauthorized")
+        path = request.match_info["path"]
+        for stored in self.files.values():
+            if stored.file_path == path:
+                return web.Response(
+                    body=stored.data, content_type=stored.mime_type or "application/octet-stream"
+                )
+        return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
+
+    # ------------------------------------------------------------------ helpers for methods
+    def _new_mid(self, chat_id: int) -> int:
+        mid = self._next_mid.get(chat_id, 1)
+        self._next_mid[chat_id] = mid + 1
+        return mid
+
+    def _resolve_chat_id(self, value: Any) -> int:
+        if isinstance(value, bool) or value is None or value == "":
+            raise _bad("chat_id is empty")
+        if isinstance(value, int):
+            return value
+        s = str(value)
+        if s.lstrip("-").isdigit():
+            return int(s)
+        if s.startswith("@"):
+            for cid, chat in self.chats.items():
+                if chat.get("username", "").lower() == s[1:].lower():
+                    return cid
+        raise _bad("chat not found")
+
+    def _target_chat(self, params: Params, key: str = "chat_id") -> int:
+        chat_id = self._resolve_chat_id(params.get(key))
+        if chat_id not in self.chats:
+            if self.strict_chats:
+                raise _bad("chat not found")
+            if chat_id > 0:
+                self.register_user(chat_id, first_name=f"User {chat_id}")
+            else:
+                self.add_group(chat_id, f"Group {chat_id}")
+        if chat_id in self.blocked:
+            if chat_id > 0:
+                raise ApiError(403, "Forbidden: bot was blocked by the user")
+            raise ApiError(403, "Forbidden: bot was kicked from the supergroup chat")
+        return chat_id
+
+    def _parse(self, text: Any, parse_mode: Any, *, caption: bool) -> ParsedText:
+        try:
+            return parse_text(str(text), parse_mode if isinstance(parse_mode, str) else None)
+        except EntityParseError as e:
+            raise _bad(f"can't parse entities: {e}") from None
+
+    def _parse_message_text(self, params: Params) -> ParsedText:
+        text = params.get("text")
+        if text is None or text == "":
+            raise _bad("message text is empty")
+        parsed = self._parse(text, params.get("parse_mode"), caption=False)
+        if not parsed.text.strip():
+            raise _bad("message text is empty")
+        if parsed.length > self.limits.max_text:
+            raise _bad("message is too long")
+        return parsed
+
+    def _parse_caption(self, caption: Any, parse_mode: Any) -> ParsedText | None:
+        if caption is None or caption == "":
+            return None
+        parsed = self._parse(caption, parse_mode, caption=True)
+        if parsed.length > self.limits.max_caption:
+            raise _bad("message caption is too long")
+        return parsed
+
+    def _check_markup(self, markup: Any) -> dict[str, Any] | None:
+        if markup is None or markup == "":
+            return None
+        if isinstance(markup, str):
+            try:
+                markup = json.loads(markup)
+            except ValueError:
+                raise _bad("can't parse reply keyboard markup JSON object") from None
+        if not isinstance(markup, dict):
+            raise _bad("can't parse reply keyboard markup JSON object")
+        if "inline_keyboard" in markup:
+            rows = markup["inline_keyboard"]
+            if not isinstance(rows, list):
+                raise _bad('can\'t parse inline keyboard button: field "inline_keyboard" must be an Array')
+            for row in rows:
+                if not isinstance(row, list):
+                    raise _bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
+                for button in row:
+                    self._check_inline_button(button)
+        elif "keyboard" in markup:
+            for row in markup["keyboard"]:
+                for button in row:
+                    text = button if isinstance(button, str) else button.get("text")
+                    if not text:
+                        raise _bad('can\'t parse keyboard button: Field "text" must be of type String')
+        return markup
+
+    def _check_inline_button(self, button: Any) -> None:
+        if not isinstance(button, dict):
+            raise _bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
+        text = button.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise (
+                _bad("BUTTON_TEXT_INVALID")
+                if isinstance(text, str)
+                else _bad("can't parse inline keyboard button: Text must be a String")
+            )
+        if "callback_data" in button:
+            data = button["callback_data"]
+            size = len(str(data).encode("utf-8"))
+            if not isinstance(data, str) or size < 1 or size > self.limits.max_callback_data:
+                raise _bad("BUTTON_DATA_INVALID")
+            return
+        if "url" in button:
+            url = str(button["url"])
+            if not re.match(r"^(https?|tg)://\S+$", url):
+                raise _bad("BUTTON_URL_INVALID")
+            return
+        actions = {
+            "web_app",
+            "login_url",
+            "switch_inline_query",
+            "switch_inline_query_current_chat",
+            "switch_inline_query_chosen_chat",
+            "copy_text",
+            "callback_game",
+            "pay",
+        }
+        if not actions & set(button):
+            raise _bad(
+                "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+            )
+
+    def _check_rate(self, chat_id: int, params: Params) -> None:
+        lim = self.limits
+        if not lim.enforce_rates:
+            return
+        if lim is not self._rates_for:  # a new Limits object was assigned: start with full buckets
+            self._buckets.clear()
+            self._rates_for = lim
+        now = time.monotonic()
+        paid = params.get("allow_paid_broadcast") in (True, "true")
+        if paid:
+            g = self._buckets.setdefault("paid", _Bucket(max(1.0, lim.paid_broadcast_per_s)))
+            g_rate, g_cap = lim.paid_broadcast_per_s, max(1.0, lim.paid_broadcast_per_s)
+        else:
+            g = self._buckets.setdefault("global", _Bucket(lim.global_burst))
+            g_rate, g_cap = lim.global_per_s, float(lim.global_burst)
+        g.refill(g_rate, g_cap, now)
+        if chat_id < 0:
+            c_rate, c_cap = lim.group_per_min / 60.0, float(lim.group_per_min)
+        else:
+            c_rate, c_cap = lim.per_chat_per_s, float(lim.per_chat_burst)
+        c = self._buckets.setdefault(("chat", chat_id), _Bucket(c_cap))
+        c.refill(c_rate, c_cap, now)
+        wait = max(g.wait_time(g_rate), c.wait_time(c_rate))
+        if wait > 0:
+            n = max(1, math.ceil(wait)) if math.isfinite(wait) else 3600
+            raise ApiError(429, f"Too Many Requests: retry after {n}", {"retry_after": n})
+        g.tokens -= 1
+        c.tokens -= 1
+
+    def _reply_to(self, chat_id: int, params: Params) -> dict[str, Any] | None:
+        rp = params.get("reply_parameters")
+        if isinstance(rp, str):
+            rp = json.loads(rp)
+        mid = params.get("reply_to_message_id")
+        allow = bool(params.get("allow_sending_without_reply"))
+        if isinstance(rp, dict):
+            mid = rp.get("message_id")
+            allow = allow or bool(rp.get("allow_sending_without_reply"))
+            if rp.get("chat_id") not in (None, chat_id):
+                return None
+        if mid is None:
+            return None
+        msg = self._messages.get((chat_id, int(mid)))
+        if msg is None:
+            if allow:
+                return None
+            raise _bad("message to be replied not found")
+        return {k: v for k, v in msg.items() if k != "reply_to_message"}
+
+    def _store_bot_message(self, chat_id: int, content: dict[str, Any], params: Params) -> dict[str, Any]:
+        mid = self._new_mid(chat_id)
+        msg: dict[str, Any] = {
+            "message_id": mid,
+            "from": self.bot_user,
+            "chat": self.chats[chat_id],
+            "date": int(time.time()),
+        }
+        reply_to = self._reply_to(chat_id, params)
+        if reply_to is not None:
+            msg["reply_to_message"] = reply_to
+        msg.update(content)
+        self._messages[(chat_id, mid)] = msg
+        return msg
+
+    def _record(
+        self, chat_id: int, message_id: int, method: str, params: Params, **fields: Any
+    ) -> SentMessage:
+        markup = fields.pop("reply_markup", params.get("reply_markup"))
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        sm = SentMessage(
+            chat_id=chat_id,
+            message_id=message_id,
+            method=method,
+            parse_mode=params.get("parse_mode"),
+            reply_markup=markup,
+            ts=time.monotonic(),
+            params=params,
+            **fields,
+        )
+        if not sm.message_ids:
+            sm.message_ids = [message_id]
+        self.sent.append(sm)
+        self._by_chat.setdefault(chat_id, []).append(sm)
+        self.messages_signal.notify()
+        return sm
+
+    @staticmethod
+    def _with_entities(content: dict[str, Any], parsed: ParsedText, key: str) -> dict[str, Any]:
+        content[key] = parsed.text
+        if parsed.entities:
+            content["entities" if key == "text" else "caption_entities"] = parsed.entities
+        return content
+
+    def _resolve_file(self, value: Any, files: Files, field: str, kind: str) -> StoredFile:
+        upload: tuple[bytes, str, str] | None = None
+        if isinstance(value, str) and value.startswith("attach://"):
+            upload = files.get(value[len("attach://") :])
+            if upload is None:
+                raise _bad(f"file of field {field} not found in the request")  # wording approximates Telegram
+        elif value is None and field in files:
+            upload = files[field]
+        if upload is not None:
+            data, filename, ctype = upload
+            if not data:
+                raise _bad("file must be non-empty")
+            return self.register_file(
+                data,
+                kind=kind,
+                file_name=filename,
+                mime_type=ctype,
+                width=800 if kind == "photo" else 0,
+                height=600 if kind == "photo" else 0,
+            )
+        if not isinstance(value, str) or not value:
+            raise _bad(f"there is no {field} in the request")
+        if value in self.files:
+            stored = self.files[value]
+            if kind == "photo" and stored.kind not in ("photo",):
+                raise _bad("type of file mismatch")
+            return stored
+        if re.match(r"^https?://\S+$", value):
+            return self.register_file(
+                b"",
+                kind=kind,
+                file_name=value.rsplit("/", 1)[-1] or None,
+                width=800 if kind == "photo" else 0,
+                height=600 if kind == "photo" else 0,
+            )
+        raise _bad("wrong file identifier/HTTP URL specified")
+
+    @staticmethod
+    def _photo_sizes(stored: StoredFile) -> list[dict[str, Any]]:
+        return [
+            {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "width": stored.width or 800,
+                "height": stored.height or 600,
+                "file_size": stored.size,
+            }
+        ]
+
+    @staticmethod
+    def _document_obj(stored: StoredFile) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": stored.size,
+        }
+        if stored.file_name:
+            doc["file_name"] = stored.file_name
+        if stored.mime_type:
+            doc["mime_type"] = stored.mime_type
+        return doc
+
+    def _editable(self, params: Params) -> tuple[int, int, dict[str, Any]]:
+        if params.get("inline_message_id"):
+            raise _bad("message to edit not found")
+        chat_id = self._target_chat(params)
+        mid = params.get("message_id")
+        if mid is None:
+            raise _bad("message identifier is not specified")
+        msg = self._messages.get((chat_id, int(mid)))
+        if msg is None:
+            raise _bad("message to edit not found")
+        if msg.get("from", {}).get("id") != self.bot_id:
+            raise _bad("message can't be edited")
+        return chat_id, int(mid), msg
+
+    def _finish_edit(
+        self,
+        chat_id: int,
+        mid: int,
+        msg: dict[str, Any],
+        method: str,
+        params: Params,
+        markup: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        if markup is not None and "inline_keyboard" in markup:
+            msg["reply_markup"] = markup
+        else:
+            msg.pop("reply_markup", None)
+        msg["edit_date"] = int(time.time())
+        raw_text = params.get("text") if method == "editMessageText" else None
+        self._record(
+            chat_id,
+            mid,
+            method,
+            params,
+            text=raw_text if raw_text is not None else self._raw_text(chat_id, mid),
+            plain=msg.get("text", msg.get("caption")),
+            caption=params.get("caption") if method == "editMessageCaption" else msg.get("caption"),
+            photo=(msg.get("photo") or [{}])[-1].get("file_id"),
+            location=self._loc(msg),
+            document=self._doc_record(msg),
+            entities=list(msg.get("entities", msg.get("caption_entities", []))),
+            reply_markup=markup,
+            edited=True,
+        )
+        self._raw[(chat_id, mid)] = raw_text if raw_text is not None else self._raw_text(chat_id, mid)
+        return copy.deepcopy(msg)
+
+    def _raw_text(self, chat_id: int, mid: int) -> str | None:
+        return self._raw.get((chat_id, mid))
+
+    @staticmethod
+    def _loc(msg: dict[str, Any]) -> tuple[float, float] | None:
+        loc = msg.get("location")
+        return (loc["latitude"], loc["longitude"]) if loc else None
+
+    def _doc_record(self, msg: dict[str, Any]) -> dict[str, Any] | None:
+        doc = msg.get("document")
+        if not doc:
+            return None
+        stored = self.files.get(doc["file_id"])
+        return {**doc, "data": stored.data if stored else b""}
+
+    def _scope_key(self, scope: Any) -> str:
+        if isinstance(scope, str):
+            scope = json.loads(scope) if scope else None
+        if not scope:
+            scope = {"type": "default"}
+        return json.dumps(scope, sort_keys=True)
+
+    # ------------------------------------------------------------------ Bot API methods
+    async def _m_getMe(self, params: Params, files: Files) -> Any:
+        return self.bot_user
+
+    async def _m_logOut(self, params: Params, files: Files) -> Any:
+        return True
+
+    async def _m_close(self, params: Params, files: Files) -> Any:
+        return True
+
+    async def _m_getUpdates(self, params: Params, files: Files) -> Any:
+        if self.webhook_url:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
+        self._poll_generation += 1
+        generation = self._poll_generation
+        self._updates_signal.notify()  # an older long poll (if any) is terminated
+        offset = int(params.get("offset") or 0)
+        limit = max(1, min(100, int(params.get("limit") or 100)))
+        timeout = max(0.0, float(params.get("timeout") or 0))
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list):
+            self._allowed = frozenset(allowed) if allowed else _DEFAULT_ALLOWED
+        deadline = time.monotonic() + timeout
+        while True:
+            if generation != self._poll_generation:
+                raise ApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; "
+                    "make sure that only one bot instance is running",
+                )
+            if offset > 0:
+                self._pending = [
+                    q for q in self._pending if not (q.delivered and q.update["update_id"] < offset)
+                ]
+            self._pending = [q for q in self._pending if self._update_type(q.update) in self._allowed]
+            if self._pending:
+                batch = self._pending[:limit]
+                for q in batch:
+                    q.delivered = True
+                return [copy.deepcopy(q.update) for q in batch]
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._closing:
+                return []
+            await self._updates_signal.wait(remaining)
+
+    @staticmethod
+    def _update_type(update: dict[str, Any]) -> str:
+        for key in update:
+            if key != "update_id":
+                return key
+        return ""
+
+    async def _m_setWebhook(self, params: Params, files: Files) -> Any:
+        url = str(params.get("url") or "")
+        secret = params.get("secret_token")
+        if secret is not None and not _SECRET_RE.match(str(secret)):
+            raise _bad("secret token contains unallowed characters")
+        if url and not re.match(r"^https?://\S+$", url):
+            raise _bad("bad webhook: invalid webhook URL specified")
+        if params.get("drop_pending_updates"):
+            self._pending.clear()
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list):
+            self._allowed = frozenset(allowed) if allowed else _DEFAULT_ALLOWED
+        if not url:
+            await self._stop_webhook_worker()
+            self.webhook_url = ""
+            self.webhook_secret = None
+            return True
+        self.webhook_url = url
+        self.webhook_secret = str(secret) if secret else None
+        if self._webhook_task is None:
+            self._webhook_queue = asyncio.Queue()
+            for q in self._pending:
+                self._webhook_queue.put_nowait(q.update)
+            self._pending.clear()
+            self._webhook_task = asyncio.create_task(self._webhook_worker())
+        self._poll_generation += 1
+        self._updates_signal.notify()
+        return True
+
+    async def _m_deleteWebhook(self, params: Params, files: Files) -> Any:
+        await self._stop_webhook_worker()
+        self.webhook_url = ""
+        self.webhook_secret = None
+        if params.get("drop_pending_updates"):
+            self._pending.clear()
+        return True
+
+    async def _m_getWebhookInfo(self, params: Params, files: Files) -> Any:
+        pending = self._webhook_queue.qsize() if self._webhook_queue is not None else len(self._pending)
+        info: dict[str, Any] = {
+            "url": self.webhook_url,
+            "has_custom_certificate": False,
+            "pending_update_count": pending,
+        }
+        if self.webhook_url:
+            info["max_connections"] = 40
+            info["allowed_updates"] = sorted(self._allowed)
+        return info
+
+    async def _stop_webhook_worker(self) -> None:
+        task, self._webhook_task = self._webhook_task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        queue, self._webhook_queue = self._webhook_queue, None
+        if queue is not None:
+            while not queue.empty():
+                self._pending.append(_Queued(queue.get_nowait()))
+
+    async def _webhook_worker(self) -> None:
+        assert self._webhook_queue is not None
+        queue = self._webhook_queue
+        async with aiohttp.ClientSession() as session:
+            while True:
+                update = await queue.get()
+                status = 0
+                for attempt in range(5):
+                    headers = {}
+                    if self.webhook_secret:
+                        headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook_secret
+                    try:
+                        async with session.post(
+                            self.webhook_url,
+                            json=update,
+                            headers=headers,
+                            timeout=aiohttp.ClientTimeout(total=10),
+                        ) as resp:
+                            status = resp.status
+                            if status < 300:
+                                await self._process_webhook_reply(resp)
+                    except (aiohttp.ClientError, TimeoutError):
+                        status = 0
+                    if 200 <= status < 300:
+                        break
+                    await asyncio.sleep(0.05 * (2**attempt))
+                self.webhook_deliveries.append((int(update["update_id"]), status))
+                self.changed.notify()
+
+    async def _process_webhook_reply(self, resp: aiohttp.ClientResponse) -> None:
+        """A webhook may answer with a Bot API call ({"method": ..., ...}) as Telegram allows."""
+        params: Params = {}
+        files: Files = {}
+        if resp.content_type == "application/json":
+            body = await resp.json()
+            if isinstance(body, dict):
+                params = dict(body)
+        elif resp.content_type.startswith("multipart/"):
+            reader = aiohttp.MultipartReader.from_response(resp)
+            while True:
+                part = await reader.next()
+                if part is None:
+                    break
+                if not isinstance(part, aiohttp.BodyPartReader) or part.name is None:
+                    continue
+                if part.filename is not None:
+                    files[part.name] = (bytes(await part.read()), part.filename, "application/octet-stream")
+                else:
+                    params[part.name] = self._decode_field(part.name, await part.text())
+        method = params.pop("method", None)
+        if not isinstance(method, str):
+            return
+        call = ApiCall(method, params, time.monotonic())
+        self.calls.append(call)
+        try:
+            call.result = await self._dispatch(method, params, files, call)
+            call.status = 200
+        except ApiError as e:
+            call.status = e.code
+            call.description = e.description
+
+    async def _m_sendMessage(self, params: Params, files: Files) -> Any:
+        chat_id = self._target_chat(params)
+        parsed = self._parse_message_text(params)
+        markup = self._check_markup(params.get("reply_markup"))
+        self._check_rate(chat_id, params)
+        content = self._with_entities({}, parsed, "text")
+        if markup and "inline_keyboard" in markup:
+            content["reply_markup"] = markup
+        msg = self._store_bot_message(chat_id, content, params)
+        self._set_raw(chat_id, msg["message_id"], params.get("text"))
+        self._record(
+            chat_id,
+            msg["message_id"],
+            "sendMessage",
+            params,
+            text=params.get("text"),
+            plain=parsed.text,
+            entities=parsed.entities,
+            reply_markup=markup,
+        )
+        return msg
+
+    def _set_raw(self, chat_id: int, mid: int, raw: str | None) -> None:
+        self._raw[(chat_id, mid)] = raw
+
+    async def _m_sendPhoto(self, params: Params, files: Files) -> Any:
+        chat_id = self._target_chat(params)
+        caption = self._parse_caption(params.get("caption"), params.get("parse_mode"))
+        markup = self._check_markup(params.get("reply_markup"))
+        stored = self._resolve_file(params.get("photo"), files, "photo", "photo")
+        self._check_rate(chat_id, params)
+        content: dict[str, Any] = {"photo": self._photo_sizes(stored)}
+        if caption is not None:
+            self._with_entities(content, caption, "caption")
+        if markup and "inline_keyboard" in markup:
+            content["reply_markup"] = markup
+        msg = self._store_bot_message(chat_id, content, params)
+        self._set_raw(chat_id, msg["message_id"], params.get("caption"))
+        self._record(
+            chat_id,
+            msg["message_id"],
+            "sendPhoto",
+            params,
+            caption=params.get("caption"),
+            plain=caption.text if caption else None,
+            photo=stored.file_id,
+            entities=caption.entities if caption else [],
+            reply_markup=markup,
+        )
+        return msg
+
+    async def _m_sendDocument(self, params: Params, files: Files) -> Any:
+        chat_id = self._target_chat(params)
+        caption = self._parse_caption(params.get("caption"), params.get("parse_mode"))
+        markup = self._check_markup(params.get("reply_markup"))
+        stored = self._resolve_file(params.get("document"), files, "document", "document")
+        self._check_rate(chat_id, params)
+        content: dict[str, Any] = {"document": self._document_obj(stored)}
+        if caption is not None:
+            self._with_entities(content, caption, "caption")
+        if markup and "inline_keyboard" in markup:
+            content["reply_markup"] = markup
+        msg = self._store_bot_message(chat_id, content, params)
+        self._set_raw(chat_id, msg["message_id"], params.get("caption"))
+        self._record(
+            chat_id,
+            msg["message_id"],
+            "sendDocument",
+            params,
+            caption=params.get("caption"),
+            plain=caption.text if caption else None,
+            document={**content["document"], "data": stored.data},
+            entities=caption.entities if caption else [],
+            reply_markup=markup,
+        )
+        return msg
+
+    async def _m_sendMediaGroup(self, params: Params, files: Files) -> Any:
+        chat_id = self._target_chat(params)
+        media = params.get("media")
+        if isinstance(media, str):
+            try:
+                media = json.loads(media)
+            except ValueError:
+                raise _bad("can't parse media JSON object") from None
+        if not isinstance(media, list):
+            raise _bad("can't parse media JSON object")
+        if len(media) < 2:
+            raise _bad("wrong number of media in the group: must include 2-10 items")
+        if len(media) > 10:
+            raise _bad("too much messages to send as an album")
+        items: list[tuple[dict[str, Any], StoredFile, ParsedText | None]] = []
+        for item in media:
+            if not isinstance(item, dict) or item.get("type") not in ("photo", "video", "document", "audio"):
+                raise _bad("can't parse InputMedia: unsupported media type")
+            kind = item["type"]
+            cap = self._parse_caption(item.get("caption"), item.get("parse_mode"))
+            stored = self._resolve_file(
+                item.get("media"), files, "media", kind if kind != "video" else "video"
+            )
+            items.append((item, stored, cap))
+        self._check_rate(chat_id, params)
+        group_id = str(10**17 + next(self._file_counter))
+        result: list[dict[str, Any]] = []
+        record_media: list[dict[str, Any]] = []
+        for item, stored, cap in items:
+            kind = item["type"]
+            content: dict[str, Any] = {"media_group_id": group_id}
+            if kind == "photo":
+                content["photo"] = self._photo_sizes(stored)
+            elif kind == "document":
+                content["document"] = self._document_obj(stored)
+            else:
+                content[kind] = {
+                    **self._document_obj(stored),
+                    "duration": 1,
+                    **({"width": 640, "height": 480} if kind == "video" else {}),
+                }
+            if cap is not None:
+                self._with_entities(content, cap, "caption")
+            msg = self._store_bot_message(chat_id, content, params)
+            result.append(msg)
+            record_media.append(
+                {
+                    "type": kind,
+                    "media": stored.file_id,
+                    "caption": item.get("caption"),
+                    "plain": cap.text if cap else None,
+                }
+            )
+        first = result[0]
+        captions = [m["plain"] for m in record_media if m["plain"]]
+        self._record(
+            chat_id,
+            first["message_id"],
+            "sendMediaGroup",
+            params,
+            media=record_media,
+            plain=captions[0] if captions else None,
+            caption=record_media[0]["caption"],
+            photo=record_media[0]["media"] if record_media[0]["type"] == "photo" else None,
+            message_ids=[m["message_id"] for m in result],
+            reply_markup=None,
+        )
+        return result
+
+    async def _m_sendLocation(self, params: Params, files: Files) -> Any:
+        chat_id = self._target_chat(params)
+        try:
+            lat = float(params["latitude"])
+            lon = float(params["longitude"])
+        except (KeyError, TypeError, ValueError):
+            raise _bad("wrong latitude or longitude specified") from None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise _bad("wrong latitude or longitude specified")
+        markup = self._check_markup(params.get("reply_markup"))
+        self._check_rate(chat_id, params)
+        content: dict[str, Any] = {"location": {"latitude": lat, "longitude": lon}}
+        if markup and "inline_keyboard" in markup:
+            content["reply_markup"] = markup
+        msg = self._store_bot_message(chat_id, content, params)
+        self._record(
+            chat_id, msg["message_id"], "sendLocation", params, location=(lat, lon), reply_markup=markup
+        )
+        return msg
+
+    async def _m_sendChatAction(self, params: Params, files: Files) -> Any:
+        chat_id = self._target_chat(params)
+        action = params.get("action")
+        if action not in _CHAT_ACTIONS:
+            raise _bad("wrong parameter action in request")
+        self.chat_actions.append((chat_id, str(action), time.monotonic()))
+        return True
+
+    async def _m_copyMessage(self, params: Params, files: Files) -> Any:
+        chat_id = self._target_chat(params)
+        src_chat = self._resolve_chat_id(params.get("from_chat_id"))
+        src = self._messages.get((src_chat, int(params.get("message_id") or 0)))
+        if src is None:
+            raise _bad("message to copy not found")
+        markup = self._check_markup(params.get("reply_markup"))
+        content = {
+            k: copy.deepcopy(v)
+            for k, v in src.items()
+            if k
+            in (
+                "text",
+                "entities",
+                "photo",
+                "document",
+                "location",
+                "caption",
+                "caption_entities",
+                "sticker",
+                "voice",
+                "contact",
+            )
+        }
+        if params.get("caption") is not None:
+            cap = self._parse_caption(params.get("caption"), params.get("parse_mode"))
+            content.pop("caption_entities", None)
+            if cap is not None:
+                self._with_entities(content, cap, "caption")
+        if markup and "inline_keyboard" in markup:
+            content["reply_markup"] = markup
+        self._check_rate(chat_id, params)
+        msg = self._store_bot_message(chat_id, content, params)
+        self._record(
+            chat_id,
+            msg["message_id"],
+            "copyMessage",
+            params,
+            text=content.get("text"),
+            plain=content.get("text", content.get("caption")),
+            caption=content.get("caption"),
+            photo=(content.get("photo") or [{}])[-1].get("file_id"),
+            location=self._loc(content),
+            document=self._doc_record(content),
+            reply_markup=markup,
+        )
+        return {"message_id": msg["message_id"]}
+
+    async def _m_forwardMessage(self, params: Params, files: Files) -> Any:
+        chat_id = self._target_chat(params)
+        src_chat = self._resolve_chat_id(params.get("from_chat_id"))
+        src = self._messages.get((src_chat, int(params.get("message_id") or 0)))
+        if src is None:
+            raise _bad("message to forward not found")
+        self._check_rate(chat_id, params)
+        content = {
+            k: copy.deepcopy(v)
+            for k, v in src.items()
+            if k
+            not in ("message_id", "from", "chat", "date", "reply_to_message", "edit_date", "reply_markup")
+        }
+        origin_user = src.get("from") or self.bot_user
+        content["forward_origin"] = {"type": "user", "date": src.get("date", 0), "sender_user": origin_user}
+        msg = self._store_bot_message(chat_id, content, {})
+        self._record(
+            chat_id,
+            msg["message_id"],
+            "forwardMessage",
+            params,
+            text=content.get("text"),
+            plain=content.get("text", content.get("caption")),
+            caption=content.get("caption"),
+            photo=(content.get("photo") or [{}])[-1].get("file_id"),
+            location=self._loc(content),
+            document=self._doc_record(content),
+            reply_markup=None,
+        )
+        return msg
+
+    async def _m_editMessageText(self, params: Params, files: Files) -> Any:
+        chat_id, mid, msg = self._editable(params)
+        if "text" not in msg:
+            raise _bad("there is no text in the message to edit")
+        parsed = self._parse_message_text(params)
+        markup = self._check_markup(params.get("reply_markup"))
+        new_markup = markup if markup and "inline_keyboard" in markup else None
+        if (
+            parsed.text == msg.get("text")
+            and parsed.entities == msg.get("entities", [])
+            and new_markup == msg.get("reply_markup")
+        ):
+            raise _bad(_NOT_MODIFIED[len("Bad Request: ") :])
+        msg["text"] = parsed.text
+        msg.pop("entities", None)
+        if parsed.entities:
+            msg["entities"] = parsed.entities
+        return self._finish_edit(chat_id, mid, msg, "editMessageText", params, new_markup)
+
+    async def _m_editMessageCaption(self, params: Params, files: Files) -> Any:
+        chat_id, mid, msg = self._editable(params)
+        if not any(k in msg for k in ("photo", "document", "video", "audio", "animation", "voice")):
+            raise _bad("there is no caption in the message to edit")
+        cap = self._parse_caption(params.get("caption"), params.get("parse_mode"))
+        markup = self._check_markup(params.get("reply_markup"))
+        new_markup = markup if markup and "inline_keyboard" in markup else None
+        new_text = cap.text if cap else None
+        new_entities = cap.entities if cap else []
+        if (
+            new_text == msg.get("caption")
+            and new_entities == msg.get("caption_entities", [])
+            and new_markup == msg.get("reply_markup")
+        ):
+            raise _bad(_NOT_MODIFIED[len("Bad Request: ") :])
+        msg.pop("caption", None)
+        msg.pop("caption_entities", None)
+        if cap is not None:
+            self._with_entities(msg, cap, "caption")
+        self._set_raw(chat_id, mid, params.get("caption"))
+        return self._finish_edit(chat_id, mid, msg, "editMessageCaption", params, new_markup)
+
+    async def _m_editMessageReplyMarkup(self, params: Params, files: Files) -> Any:
+        chat_id, mid, msg = self._editable(params)
+        markup = self._check_markup(params.get("reply_markup"))
+        new_markup = markup if markup and "inline_keyboard" in markup else None
+        if new_markup == msg.get("reply_markup"):
+            raise _bad(_NOT_MODIFIED[len("Bad Request: ") :])
+        return self._finish_edit(chat_id, mid, msg, "editMessageReplyMarkup", params, new_markup)
+
+    async def _m_deleteMessage(self, params: Params, files: Files) -> Any:
+        chat_id = self._target_chat(params)
+        key = (chat_id, int(params.get("message_id") or 0))
+        if key not in self._messages:
+            raise _bad("message to delete not found")
+        del self._messages[key]
+        self.deleted.append(key)
+        return True
+
+    async def _m_deleteMessages(self, params: Params, files: Files) -> Any:
+        chat_id = self._target_chat(params)
+        ids = params.get("message_ids") or []
+        for mid in ids:
+            key = (chat_id, int(mid))
+            if self._messages.pop(key, None) is not None:
+                self.deleted.append(key)
+        return True
+
+    async def _m_answerCallbackQuery(self, params: Params, files: Files) -> Any:
+        qid = str(params.get("callback_query_id") or "")
+        info = self._callback_queries.get(qid)
+        if info is None or qid in self._answered_callbacks:
+            raise _bad(_QUERY_TOO_OLD[len("Bad Request: ") :])
+        text = params.get("text")
+        if text is not None and utf16_len(str(text)) > self.limits.max_callback_answer:
+            raise _bad("MESSAGE_TOO_LONG")
+        self._answered_callbacks.add(qid)
+        answer = {
+            "callback_query_id": qid,
+            "text": text,
+            "show_alert": bool(params.get("show_alert")),
+            "url": params.get("url"),
+            "cache_time": params.get("cache_time"),
+            "user_id": info["user_id"],
+            "ts": time.monotonic(),
+        }
+        self.callback_answers.append(answer)
+        self.messages_signal.notify()
+        return True
+
+    async def _m_answerInlineQuery(self, params: Params, files: Files) -> Any:
+        qid = str(params.get("inline_query_id") or "")
+        if qid not in self._inline_queries or qid in self.inline_answers:
+            raise _bad(_QUERY_TOO_OLD[len("Bad Request: ") :])
+        results = params.get("results")
+        if isinstance(results, str):
+            results = json.loads(results)
+        if not isinstance(results, list) or len(results) > 50:
+            raise _bad("RESULTS_TOO_MUCH" if isinstance(results, list) else "can't parse results JSON object")
+        seen: set[str] = set()
+        for r in results:
+            if not isinstance(r, dict) or not r.get("type") or not r.get("id"):
+                raise _bad("can't parse InlineQueryResult")
+            if r["id"] in seen:
+                raise _bad("RESULT_ID_DUPLICATE")
+            seen.add(r["id"])
+            if "reply_markup" in r:
+                self._check_markup(r["reply_markup"])
+        self.inline_answers[qid] = {**params, "results": results}
+        self.messages_signal.notify()
+        return True
+
+    async def _m_setMyCommands(self, params: Params, files: Files) -> Any:
+        commands = params.get("commands")
+        if isinstance(commands, str):
+            commands = json.loads(commands)
+        if not isinstance(commands, list) or len(commands) > 100:
+            raise _bad("BOT_COMMANDS_TOO_MUCH" if isinstance(commands, list) else "can't parse commands")
+        for c in commands:
+            if not isinstance(c, dict) or not _COMMAND_RE.match(str(c.get("command", ""))):
+                raise _bad("BOT_COMMAND_INVALID")
+            if not (1 <= len(str(c.get("description", ""))) <= 256):
+                raise _bad("BOT_COMMAND_DESCRIPTION_INVALID")
+        lang = str(params.get("language_code") or "")
+        key = (self._scope_key(params.get("scope")), lang)
+        self.commands[key] = [{"command": c["command"], "description": c["description"]} for c in commands]
+        return True
+
+    async def _m_getMyCommands(self, params: Params, files: Files) -> Any:
+        key = (self._scope_key(params.get("scope")), str(params.get("language_code") or ""))
+        return list(self.commands.get(key, []))
+
+    async def _m_deleteMyCommands(self, params: Params, files: Files) -> Any:
+        key = (self._scope_key(params.get("scope")), str(params.get("language_code") or ""))
+        self.commands.pop(key, None)
+        return True
+
+    async def _m_setChatMenuButton(self, params: Params, files: Files) -> Any:
+        chat_id = params.get("chat_id")
+        cid = self._resolve_chat_id(chat_id) if chat_id not in (None, "") else None
+        button = params.get("menu_button") or {"type": "default"}
+        if isinstance(button, str):
+            button = json.loads(button)
+        if button.get("type") not in ("default", "commands", "web_app"):
+            raise _bad("can't parse menu button")
+        self.menu_buttons[cid] = button
+        return True
+
+    async def _m_getChatMenuButton(self, params: Params, files: Files) -> Any:
+        chat_id = params.get("chat_id")
+        cid = self._resolve_chat_id(chat_id) if chat_id not in (None, "") else None
+        button = self.menu_buttons.get(cid) or self.menu_buttons.get(None) or {"type": "commands"}
+        return button if button.get("type") != "default" else {"type": "commands"}
+
+    async def _set_info(self, key: str, params: Params, limit: int) -> Any:
+        value = str(params.get(key) or "")
+        if len(value) > limit:
+            raise _bad(f"{key.upper()}_INVALID")
+        self.bot_info[f"{key}:{params.get('language_code') or ''}"] = value
+        return True
+
+    async def _m_setMyDescription(self, params: Params, files: Files) -> Any:
+        return await self._set_info("description", params, 512)
+
+    async def _m_setMyShortDescription(self, params: Params, files: Files) -> Any:
+        return await self._set_info("short_description", params, 120)
+
+    async def _m_setMyName(self, params: Params, files: Files) -> Any:
+        return await self._set_info("name", params, 64)
+
+    async def _m_getMyDescription(self, params: Params, files: Files) -> Any:
+        return {"description": self.bot_info.get(f"description:{params.get('language_code') or ''}", "")}
+
+    async def _m_getMyShortDescription(self, params: Params, files: Files) -> Any:
+        key = f"short_description:{params.get('language_code') or ''}"
+        return {"short_description": self.bot_info.get(key, "")}
+
+    async def _m_getMyName(self, params: Params, files: Files) -> Any:
+        return {
+            "name": self.bot_info.get(
+                f"name:{params.get('language_code') or ''}", self.bot_user["first_name"]
+            )
+        }
+
+    async def _m_getChat(self, params: Params, files: Files) -> Any:
+        chat_id = self._resolve_chat_id(params.get("chat_id"))
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            raise _bad("chat not found")
+        return {
+            **chat,
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        }
+
+    async def _m_getChatMember(self, params: Params, files: Files) -> Any:
+        chat_id = self._resolve_chat_id(params.get("chat_id"))
+        if chat_id not in self.chats:
+            raise _bad("chat not found")
+        user_id = int(params.get("user_id") or 0)
+        if user_id == self.bot_id:
+            return {"status": "member", "user": self.bot_user}
+        user = self.users.get(user_id)
+        if user is None:
+            raise _bad("user not found")
+        return {"status": "member", "user": user}
+
+    async def _m_getFile(self, params: Params, files: Files) -> Any:
+        stored = self.files.get(str(params.get("file_id") or ""))
+        if stored is None:
+            raise _bad("invalid file_id")
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": stored.size,
+            "file_path": stored.file_path,
+        }
