@@ -7,16 +7,13 @@ import logging
 from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from peam_bot import admin, handlers
-from peam_bot.config import TELEGRAM_API_URL, Settings
+from peam_bot.config import Settings
 from peam_bot.delivery import OutboxWorker
 from peam_bot.i18n import available_locales, gettext
 from peam_bot.middlewares import (
@@ -27,6 +24,7 @@ from peam_bot.middlewares import (
 )
 from peam_bot.storage.db import make_engine, make_session_factory, upgrade
 from peam_bot.storage.fsm import DatabaseStorage
+from peam_bot.telegram import create_bot
 
 log = logging.getLogger("peam_bot")
 
@@ -40,15 +38,6 @@ COMMANDS = [
     ("ayuda", "Ayuda"),
     ("cancelar", "Salir de lo que estoy haciendo"),
 ]
-
-
-def create_bot(settings: Settings) -> Bot:
-    if not settings.bot_token:
-        raise ValueError("PEAM_BOT_TOKEN")
-    session = None
-    if settings.telegram_api_url.rstrip("/") != TELEGRAM_API_URL:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/")))
-    return Bot(settings.bot_token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
 
 
 def make_storage(settings: Settings, session_factory: async_sessionmaker[AsyncSession]) -> BaseStorage:
@@ -78,7 +67,7 @@ def build_dispatcher(
     dp = Dispatcher(storage=storage, events_isolation=make_isolation(settings), settings=settings)
     dp["update_log"] = update_log = UpdateLogMiddleware()
     dp.update.outer_middleware(update_log)
-    dp.update.outer_middleware(ThrottleMiddleware())
+    dp.update.outer_middleware(ThrottleMiddleware(settings.throttle_limit, settings.throttle_window))
     dp.update.outer_middleware(DbSessionMiddleware(session_factory, worker.wake if worker else lambda: None))
     dp.update.outer_middleware(UserLocaleMiddleware())
     dp.include_router(admin.setup())
@@ -119,7 +108,7 @@ class App:
         session_factory = make_session_factory(engine)
         update_sessions = make_session_factory(engine, autoflush=False)
         bot = create_bot(settings)
-        worker = OutboxWorker(bot, session_factory, rate=settings.broadcast_rate)
+        worker = OutboxWorker(create_bot(settings, retry_replies=False), session_factory, rate=settings.broadcast_rate)
         storage = make_storage(settings, session_factory)
         dp = build_dispatcher(settings, update_sessions, storage, worker)
         return cls(settings, engine, session_factory, bot, dp, worker, storage)
@@ -167,6 +156,7 @@ class App:
                 pass
         self._tasks.clear()
         await self.worker.stop()
+        await self.worker.bot.session.close()
         await self.storage.close()
         await self.bot.session.close()
         await self.engine.dispose()

@@ -30,7 +30,8 @@ class Settings(BaseSettings):
     timezone: str = "America/Lima"
     broadcast_rate: float = Field(default=25.0, gt=0, le=1000)
     log_level: str = "INFO"
-    throttle_rate: float = Field(default=0.3, ge=0)
+    throttle_limit: int = Field(default=15, ge=0)  # updates per window per resident; 0 turns it off
+    throttle_window: float = Field(default=3.0, gt=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -89,7 +89,7 @@ class ThrottleMiddleware(BaseMiddleware):
     """A resident sending faster than a person can (over `limit` updates in `window` s) is slowed
     down: the extra updates are dropped and one polite message says so, once per window."""
 
-    def __init__(self, limit: int = 10, window: float = 2.0) -> None:
+    def __init__(self, limit: int = 15, window: float = 3.0) -> None:
         self.limit = limit
         self.window = window
         self._seen: dict[int, deque[float]] = {}

@@ -65,6 +65,7 @@ def make_settings(tg: FakeTelegram, db_url: str, **overrides: Any) -> Settings:
         "staff_chat_id": STAFF_CHAT,
         "redis_url": None,
         "broadcast_rate": 30,
+        "throttle_limit": 0,  # scripted residents type faster than people; throttling has its own test
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -108,3 +109,16 @@ async def onboard(user: User, district: str = "Cayma") -> None:
     await user.replies(2)  # notice buttons removed (edit) + district question
     await user.press(district)
     await user.replies(2)  # district confirmed (edit) + main menu
+
+
+async def eventually(predicate: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> bool:
+    """Re-check an async condition (e.g. a database row written by the outbox worker) until true."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if await predicate():
+            return True
+        await asyncio.sleep(0.02)
+    return await predicate()

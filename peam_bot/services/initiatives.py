@@ -156,8 +156,12 @@ async def find_similar(session: AsyncSession, draft: Draft, limit: int = 3) -> l
         return []
     titles = [r.search_text.split("\n", 1)[0] for r in rows]
     fulls = [r.search_text.replace("\n", " ") for r in rows]
-    title_scores = process.cdist([q_title], titles, scorer=fuzz.token_set_ratio, workers=1)[0]
-    full_scores = process.cdist([q_full], fulls, scorer=fuzz.token_sort_ratio, workers=1)[0]
+    title_scores = [0.0] * len(rows)
+    full_scores = [0.0] * len(rows)
+    for _choice, score, i in process.extract(q_title, titles, scorer=fuzz.token_set_ratio, limit=None):
+        title_scores[i] = score
+    for _choice, score, i in process.extract(q_full, fulls, scorer=fuzz.token_sort_ratio, limit=None):
+        full_scores[i] = score
     found: list[Similar] = []
     for i, row in enumerate(rows):
         score = max(float(title_scores[i]) * 0.9, float(full_scores[i]))

@@ -1,0 +1,55 @@
+"""Bot API client set-up shared by the app and the outbox worker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+
+from peam_bot.config import TELEGRAM_API_URL, Settings
+
+log = logging.getLogger("peam_bot.telegram")
+
+
+class RetryAfterMiddleware(BaseRequestMiddleware):
+    """A reply that hits flood control waits the `retry_after` Telegram asks for and is sent again
+    (a few times, for short waits), instead of being lost in the middle of a conversation."""
+
+    def __init__(self, attempts: int = 3, max_wait: float = 10.0) -> None:
+        self.attempts = attempts
+        self.max_wait = max_wait
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
+    ) -> Response[TelegramType]:
+        for attempt in range(self.attempts):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                if attempt == self.attempts - 1 or exc.retry_after > self.max_wait:
+                    raise
+                log.warning("flood control on %s: waiting %ss", type(method).__name__, exc.retry_after)
+                await asyncio.sleep(exc.retry_after)
+        raise AssertionError("unreachable")
+
+
+def create_bot(settings: Settings, retry_replies: bool = True) -> Bot:
+    """A Bot for `settings`; `retry_replies=False` for the outbox worker, which paces itself."""
+    if not settings.bot_token:
+        raise ValueError("PEAM_BOT_TOKEN")
+    kwargs: dict[str, Any] = {}
+    if settings.telegram_api_url.rstrip("/") != TELEGRAM_API_URL:
+        kwargs["api"] = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
+    session = AiohttpSession(**kwargs)
+    if retry_replies:
+        session.middleware(RetryAfterMiddleware())
+    return Bot(settings.bot_token, session=session, default=DefaultBotProperties(parse_mode="HTML"))

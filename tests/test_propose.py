@@ -1,0 +1,239 @@
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from peam_bot.app import App
+from peam_bot.emulator.client import User
+from peam_bot.emulator.server import FakeTelegram
+from peam_bot.storage.models import Initiative, OutboxMessage
+from tests.conftest import STAFF_CHAT, eventually, onboard
+
+TITLE = "Semáforo peatonal en la Av. Ejército"
+DESCRIPTION = "Los niños del colegio cruzan la avenida sin semáforo y ya hubo dos accidentes este año."
+
+
+async def fill_until_review(u: User, photos: int = 1, location: bool = True, org: str | None = None) -> None:
+    await u.send("/proponer")
+    await u.replies(2)
+    await u.send(TITLE)
+    (q,) = await u.replies(1)
+    assert "Paso 2 de 7" in q.plain
+    await u.send(DESCRIPTION)
+    (q,) = await u.replies(1)
+    assert "Paso 3 de 7" in q.plain and "Cayma (el suyo)" in q.buttons()[0][0][0]
+    await u.press("(el suyo)")
+    _edit, q = await u.replies(2)
+    assert "Paso 4 de 7" in q.plain
+    await u.press("Movilidad y transporte")
+    _edit, q = await u.replies(2)
+    assert "Paso 5 de 7" in q.plain
+    if photos:
+        for i in range(photos):
+            await u.send_photo()
+            await u.replies(1)
+        if photos < 3:
+            await u.press("Continuar")
+            await u.replies(2)
+    else:
+        await u.press("Omitir")
+        await u.replies(2)
+    if location:
+        await u.send_location(-16.3915, -71.5440)
+        (q,) = await u.replies(1)
+        assert "Ubicación recibida" in q.plain
+    else:
+        await u.press("Omitir")
+        _edit, q = await u.replies(2)
+    assert "Paso 7 de 7" in q.plain
+    if org:
+        await u.press("territorial")
+        await u.replies(2)
+        await u.send(org)
+    else:
+        await u.press("título personal")
+        await u.replies(1)
+    (review,) = await u.replies(1)
+    assert "Revise su iniciativa" in review.plain
+
+
+async def test_whole_flow_with_photo_and_location(app: App, resident: User, tg: FakeTelegram) -> None:
+    await onboard(resident)
+    await fill_until_review(resident, photos=3, location=True, org="Junta Vecinal Los Álamos")
+    review = resident.last()
+    assert "Junta Vecinal Los Álamos" in review.plain and "Fotos: 3" in review.plain
+    uid = await resident.press("Enviar")
+    _edit, done = await resident.replies(2)
+    assert await app.wait_handled(uid)
+    code = re.search(r"INI-\d{4}-\d{5}", done.plain).group(0)  # type: ignore[union-attr]
+    assert "Le avisaremos por aquí" in done.plain
+
+    async with app.session_factory() as s:
+        ini = (await s.execute(select(Initiative).where(Initiative.code == code))).scalar_one()
+        assert ini.title == TITLE and ini.district == "cayma" and ini.theme == "movilidad"
+        assert len(ini.photos) == 3 and ini.latitude == -16.3915 and ini.org_type == "territorial"
+        assert [e.status for e in ini.events] == ["recibida"]
+
+    # announced in the staff chat: photos (album), location, then the summary
+    assert await tg.wait_until(lambda: len(tg.messages_for(STAFF_CHAT)) >= 3, timeout=10)
+    staff = tg.messages_for(STAFF_CHAT)
+    assert staff[0].method == "sendMediaGroup" and len(staff[0].media or []) == 3
+    assert staff[1].location is not None
+    assert code in staff[2].plain and TITLE in staff[2].plain and "Rosa" not in staff[2].plain
+    async def outbox_rows() -> list[OutboxMessage]:
+        async with app.session_factory() as s:
+            return list((await s.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars())
+
+    async def all_sent() -> bool:
+        return [r.status for r in await outbox_rows()] == ["sent"] * 3
+
+    assert await eventually(all_sent)
+    rows = await outbox_rows()
+    assert rows[2].ref == f"announce:{code}" and rows[2].telegram_message_id == staff[2].message_id
+
+    # the resident sees it with its history
+    await resident.send("/mis_iniciativas")
+    (mine,) = await resident.replies(1)
+    assert code in mine.plain and "Recibida" in mine.plain
+    await resident.send(f"/estado {code.lower()}")
+    (status,) = await resident.replies(1)
+    assert "Estado: Recibida" in status.plain and "Historial" in status.plain
+
+
+async def test_edit_before_send(app: App, resident: User) -> None:
+    await onboard(resident)
+    await fill_until_review(resident, photos=0, location=False)
+    await resident.press("Título")
+    _edit, q = await resident.replies(2)
+    assert "título" in q.plain
+    await resident.send("Semáforo inteligente en Cayma")
+    (review,) = await resident.replies(1)
+    assert "Semáforo inteligente en Cayma" in review.plain and DESCRIPTION in review.plain
+    await resident.press("Distrito")
+    await resident.replies(2)
+    await resident.press("Yura")
+    _edit, review = await resident.replies(2)
+    assert "Distrito: Yura" in review.plain
+    uid = await resident.press("Enviar")
+    await resident.replies(2)
+    assert await app.wait_handled(uid)
+    async with app.session_factory() as s:
+        ini = (await s.execute(select(Initiative))).scalar_one()
+        assert ini.title == "Semáforo inteligente en Cayma" and ini.district == "yura"
+        assert ini.latitude is None and ini.photos == []
+
+
+async def test_similar_initiatives_are_shown_before_storing(app: App, resident: User) -> None:
+    await onboard(resident)
+    await fill_until_review(resident, photos=0, location=True)
+    await resident.press("Enviar")
+    await resident.replies(2)
+    neighbour = User(resident.tg, 700_010, "Luis")
+    await onboard(neighbour)
+    await neighbour.send("/proponer")
+    await neighbour.replies(2)
+    for text in ("Semaforo peatonal av ejercito", "Necesitamos un semáforo para los niños que cruzan la avenida Ejército."):
+        await neighbour.send(text)
+        await neighbour.replies(1)
+    await neighbour.press("(el suyo)")
+    await neighbour.replies(2)
+    await neighbour.press("Movilidad")
+    await neighbour.replies(2)
+    await neighbour.press("Omitir")
+    await neighbour.replies(2)
+    await neighbour.send_location(-16.3917, -71.5442)
+    await neighbour.replies(1)
+    await neighbour.press("título personal")
+    await neighbour.replies(2)
+    await neighbour.press("Enviar")
+    _edit, similar, question = await neighbour.replies(3)
+    assert "parecidas" in similar.plain and TITLE in similar.plain
+    uid = await neighbour.press("No enviar")
+    _edit, bye = await neighbour.replies(2)
+    assert "no envié" in bye.plain
+    assert await neighbour.tg.wait_until(lambda: True)
+    assert await app.wait_handled(uid)
+    async with app.session_factory() as s:
+        assert len((await s.execute(select(Initiative))).scalars().all()) == 1
+
+
+async def test_cancel_leaves_nothing(app: App, resident: User) -> None:
+    await onboard(resident)
+    await resident.send("/proponer")
+    await resident.replies(2)
+    await resident.send(TITLE)
+    await resident.replies(1)
+    uid = await resident.send("/cancelar")
+    (bye,) = await resident.replies(1)
+    assert "No se guardó nada" in bye.plain
+    assert await app.wait_handled(uid)
+    await resident.send("/estado")
+    await resident.replies(1)
+    async with app.session_factory() as s:
+        assert (await s.execute(select(Initiative))).first() is None
+
+
+async def test_bad_inputs_keep_the_form(app: App, resident: User) -> None:
+    await onboard(resident)
+    await resident.send("/proponer")
+    await resident.replies(2)
+    await resident.send_sticker()
+    (m,) = await resident.replies(1)
+    assert "No pude leer eso" in m.plain and "título" in m.plain
+    await resident.send("Hola")
+    (m,) = await resident.replies(1)
+    assert "muy corto" in m.plain and "al menos 5" in m.plain
+    await resident.send("x" * 121)
+    (m,) = await resident.replies(1)
+    assert "muy largo" in m.plain and "121" in m.plain
+    await resident.send("😀😀😀😀😀😀")
+    (m,) = await resident.replies(1)
+    assert "no solo emojis" in m.plain
+    await resident.send("<b>Parque</b> & <script>alert(1)</script>")
+    (m,) = await resident.replies(1)
+    assert "Paso 2 de 7" in m.plain
+    await resident.send("/mis_iniciativas")
+    (m,) = await resident.replies(1)
+    assert "lo que ya escribió está guardado" in m.plain and "Paso 2 de 7" in m.plain
+    await resident.send_photo()
+    (m,) = await resident.replies(1)
+    assert "No pude leer eso" in m.plain
+    await resident.send("Queremos un parque con juegos para niños y bancas, el terreno está abandonado.")
+    (m,) = await resident.replies(1)
+    assert "Paso 3 de 7" in m.plain
+    await resident.send("Cayma")
+    (m,) = await resident.replies(1)
+    assert "use los botones" in m.plain and "Paso 3 de 7" in m.plain
+    # a stale button (the first title prompt's Cancelar is fine, but a theme button now is not)
+    await resident.press_data("t:movilidad", m.message_id)
+    (m,) = await resident.replies(1)
+    assert resident.callback_answers[-1]["text"] == "Ese botón ya no está activo. Siga con el paso actual."
+    await resident.press_data("garbage-data", m.message_id)
+    await resident.replies(1)
+    await resident.press("(el suyo)")
+    await resident.replies(2)
+    await resident.press("Cultura")
+    await resident.replies(2)
+    await resident.send("no tengo fotos")
+    (m,) = await resident.replies(1)
+    assert "espero una foto" in m.plain
+    await resident.press("Omitir")
+    await resident.replies(2)
+    await resident.send("aquí")
+    (m,) = await resident.replies(1)
+    assert "ubicación" in m.plain
+    await resident.press("Omitir")
+    await resident.replies(2)
+    await resident.press("título personal")
+    _e, review = await resident.replies(2)
+    assert "&lt;b&gt;" not in review.plain and "<b>Parque</b> & <script>alert(1)</script>" in review.plain
+    await resident.press("Enviar")
+    _e, done = await resident.replies(2)
+    assert "Recibimos su iniciativa" in done.plain
+    # double tap on Enviar: nothing more is stored
+    uid = await resident.press_data("f:send", review.message_id)
+    assert await app.wait_handled(uid)
+    assert "ya no está activo" in resident.callback_answers[-1]["text"]
+    async with app.session_factory() as s:
+        assert len((await s.execute(select(Initiative))).scalars().all()) == 1
