@@ -108,7 +108,9 @@ class App:
         session_factory = make_session_factory(engine)
         update_sessions = make_session_factory(engine, autoflush=False)
         bot = create_bot(settings)
-        worker = OutboxWorker(create_bot(settings, retry_replies=False), session_factory, rate=settings.broadcast_rate)
+        worker = OutboxWorker(
+            create_bot(settings, retry_replies=False), session_factory, rate=settings.broadcast_rate
+        )
         storage = make_storage(settings, session_factory)
         dp = build_dispatcher(settings, update_sessions, storage, worker)
         return cls(settings, engine, session_factory, bot, dp, worker, storage)

@@ -141,17 +141,13 @@ class OutboxWorker:
             await asyncio.sleep(self._paused_until - time.monotonic())
         async with self.session_factory() as session:
             rows = (
-                (
-                    await session.execute(
-                        select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.next_attempt_at)
-                        .where(OutboxMessage.status == "pending")
-                        .order_by(OutboxMessage.id)
-                        .limit(BATCH)
-                    )
+                await session.execute(
+                    select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.next_attempt_at)
+                    .where(OutboxMessage.status == "pending")
+                    .order_by(OutboxMessage.id)
+                    .limit(BATCH)
                 )
-
-                .all()
-            )
+            ).all()
         now_utc = utcnow()
         held: set[int] = set()
         handled = 0
@@ -194,7 +190,12 @@ class OutboxWorker:
         outcome = "sent"
         try:
             message_id = await self._send(row)
-            values = {"status": "sent", "sent_at": utcnow(), "telegram_message_id": message_id, "last_error": None}
+            values = {
+                "status": "sent",
+                "sent_at": utcnow(),
+                "telegram_message_id": message_id,
+                "last_error": None,
+            }
             self._note_sent(row.chat_id, time.monotonic())
         except TelegramRetryAfter as exc:
             outcome = "paused"
@@ -254,7 +255,9 @@ class OutboxWorker:
             )
             return msg.message_id
         if row.kind == "photo":
-            msg = await self.bot.send_photo(row.chat_id, p["photo"], caption=p.get("caption"), reply_markup=markup)
+            msg = await self.bot.send_photo(
+                row.chat_id, p["photo"], caption=p.get("caption"), reply_markup=markup
+            )
             return msg.message_id
         if row.kind == "media_group":
             media = [InputMediaPhoto(media=m["media"], caption=m.get("caption")) for m in p["media"]]

@@ -133,7 +133,9 @@ class DbSessionMiddleware(BaseMiddleware):
     ignored. Sessions do not autoflush: writes reach the database at commit, which keeps SQLite's
     single write lock short (it is not held across calls to Telegram)."""
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession], on_commit: Callable[[], None]) -> None:
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], on_commit: Callable[[], None]
+    ) -> None:
         self.session_factory = session_factory
         self.on_commit = on_commit
 

@@ -18,7 +18,9 @@ class Routes:
         self.private_only = private_only
         self._entries: list[tuple[str, Callback, tuple[Any, ...], dict[str, Any]]] = []
 
-    def _add(self, observer: str, filters: tuple[Any, ...], kwargs: dict[str, Any]) -> Callable[[Callback], Callback]:
+    def _add(
+        self, observer: str, filters: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Callable[[Callback], Callback]:
         def deco(fn: Callback) -> Callback:
             self._entries.append((observer, fn, filters, kwargs))
             return fn

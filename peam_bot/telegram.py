@@ -29,7 +29,10 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
         self.max_wait = max_wait
 
     async def __call__(
-        self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         for attempt in range(self.attempts):
             try:

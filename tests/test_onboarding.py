@@ -99,6 +99,7 @@ async def test_blocked_bot_marks_resident_unreachable(app: App, resident: User, 
             }
         }
     )
+
     async def unreachable() -> bool:
         async with app.session_factory() as s:
             row = await s.get(DbUser, resident.user_id)

@@ -30,7 +30,7 @@ async def fill_until_review(u: User, photos: int = 1, location: bool = True, org
     _edit, q = await u.replies(2)
     assert "Paso 5 de 7" in q.plain
     if photos:
-        for i in range(photos):
+        for _ in range(photos):
             await u.send_photo()
             await u.replies(1)
         if photos < 3:
@@ -81,6 +81,7 @@ async def test_whole_flow_with_photo_and_location(app: App, resident: User, tg: 
     assert staff[0].method == "sendMediaGroup" and len(staff[0].media or []) == 3
     assert staff[1].location is not None
     assert code in staff[2].plain and TITLE in staff[2].plain and "Rosa" not in staff[2].plain
+
     async def outbox_rows() -> list[OutboxMessage]:
         async with app.session_factory() as s:
             return list((await s.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars())
@@ -133,7 +134,10 @@ async def test_similar_initiatives_are_shown_before_storing(app: App, resident: 
     await onboard(neighbour)
     await neighbour.send("/proponer")
     await neighbour.replies(2)
-    for text in ("Semaforo peatonal av ejercito", "Necesitamos un semáforo para los niños que cruzan la avenida Ejército."):
+    for text in (
+        "Semaforo peatonal av ejercito",
+        "Necesitamos un semáforo para los niños que cruzan la avenida Ejército.",
+    ):
         await neighbour.send(text)
         await neighbour.replies(1)
     await neighbour.press("(el suyo)")

@@ -96,8 +96,11 @@ async def test_repeated_update_is_handled_once(app: App, resident: User, tg: Fak
     await onboard(resident)
     update = {
         "update_id": 424242,
-        "message": tg.new_user_message(resident.user_id, text="/mis_iniciativas",
-                                       entities=[{"type": "bot_command", "offset": 0, "length": 16}]),
+        "message": tg.new_user_message(
+            resident.user_id,
+            text="/mis_iniciativas",
+            entities=[{"type": "bot_command", "offset": 0, "length": 16}],
+        ),
     }
     tg.push_update(update)
     await resident.replies(1)
@@ -161,7 +164,11 @@ def test_malformed_setting_stops_with_one_clear_line(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PEAM_")}
     env["PEAM_STAFF_CHAT_ID"] = "grupo"
     out = subprocess.run(
-        [sys.executable, "-m", "peam_bot.cli", "db", "upgrade"], env=env, cwd=tmp_path, capture_output=True, text=True
+        [sys.executable, "-m", "peam_bot.cli", "db", "upgrade"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
     )
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [out.stderr.strip()]
@@ -176,7 +183,9 @@ def test_malformed_setting_stops_with_one_clear_line(tmp_path: Path) -> None:
 def test_help_in_spanish_and_english() -> None:
     for lang, word in (("es_PE.UTF-8", "migraciones"), ("en_US.UTF-8", "migrations")):
         env = {**os.environ, "LANG": lang, "LC_ALL": "", "LC_MESSAGES": ""}
-        out = subprocess.run([sys.executable, "-m", "peam_bot.cli", "--help"], env=env, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-m", "peam_bot.cli", "--help"], env=env, capture_output=True, text=True
+        )
         assert out.returncode == 0 and word in out.stdout
 
 
@@ -184,7 +193,9 @@ async def test_db_upgrade_command_creates_schema(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PEAM_")}
     url = PG_URL or f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"
     env["PEAM_DATABASE_URL"] = url
-    out = subprocess.run([sys.executable, "-m", "peam_bot.cli", "db", "upgrade"], env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "peam_bot.cli", "db", "upgrade"], env=env, capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stderr
     from peam_bot.storage.db import make_engine
 

@@ -25,7 +25,9 @@ def register(prefix: str) -> Callable[[Opener], Opener]:
     return deco
 
 
-async def open_payload(message: Message, state: FSMContext, session: AsyncSession, user: User, payload: str) -> None:
+async def open_payload(
+    message: Message, state: FSMContext, session: AsyncSession, user: User, payload: str
+) -> None:
     prefix, _sep, rest = payload.partition("_")
     opener = _openers.get(prefix)
     if opener is None:

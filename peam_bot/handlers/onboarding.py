@@ -87,7 +87,12 @@ async def finish(message: Message, state: FSMContext, session: AsyncSession, use
 
 @routes.message(CommandStart())
 async def start(
-    message: Message, command: CommandObject, state: FSMContext, session: AsyncSession, user: User | None, locale: str
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User | None,
+    locale: str,
 ) -> None:
     payload = command.args.strip() if command.args else None
     if payload and not PAYLOAD_RE.match(payload):
@@ -132,7 +137,11 @@ async def consent_no(query: CallbackQuery, state: FSMContext) -> None:
 
 @routes.callback_query(DistrictCb.filter(F.purpose == "on"), Onboarding.district)
 async def district_chosen(
-    query: CallbackQuery, callback_data: DistrictCb, state: FSMContext, session: AsyncSession, user: User | None
+    query: CallbackQuery,
+    callback_data: DistrictCb,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User | None,
 ) -> None:
     if user is None or not isinstance(query.message, Message):
         await query.answer(_("Ese botón ya no está activo."))
@@ -149,7 +158,9 @@ async def district_chosen(
     await users.set_district(session, user, callback_data.slug)
     await query.answer()
     await query.message.edit_text(
-        _("Distrito: <b>{district}</b> ✅").format(district=await reference.district_name(session, user.district))
+        _("Distrito: <b>{district}</b> ✅").format(
+            district=await reference.district_name(session, user.district)
+        )
     )
     await finish(query.message, state, session, user, first=True)
 

@@ -50,7 +50,9 @@ async def save(state: FSMContext, draft: Draft, **extra: object) -> None:
     await state.update_data(draft=draft.to_dict(), **extra)
 
 
-async def prompt(state_name: str | None, draft: Draft, session: AsyncSession, locale: str) -> tuple[str, InlineKeyboardMarkup | None]:
+async def prompt(
+    state_name: str | None, draft: Draft, session: AsyncSession, locale: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
     """The question of one step and its buttons (also used to repeat it after a wrong answer)."""
     if state_name == Propose.title.state:
         return _(
@@ -85,7 +87,9 @@ async def prompt(state_name: str | None, draft: Draft, session: AsyncSession, lo
             "Si no, pulse <b>Omitir</b>."
         ), form_keyboard([(_("Omitir"), "skip")])
     if state_name == Propose.org.state:
-        return _("<b>Paso 7 de 7</b> · ¿Envía esta iniciativa en nombre de una <b>organización</b>?"), form_keyboard(
+        return _(
+            "<b>Paso 7 de 7</b> · ¿Envía esta iniciativa en nombre de una <b>organización</b>?"
+        ), form_keyboard(
             [(_("Organización territorial"), "org_territorial")],
             [(_("Organización funcional"), "org_funcional")],
             [(_("No, a título personal"), "skip")],
@@ -118,7 +122,9 @@ def similar_keyboard() -> InlineKeyboardMarkup:
     )
 
 
-async def ask(message: Message, state: FSMContext, session: AsyncSession, locale: str, note: str | None = None) -> None:
+async def ask(
+    message: Message, state: FSMContext, session: AsyncSession, locale: str, note: str | None = None
+) -> None:
     draft, _data = await load(state)
     text, markup = await prompt(await state.get_state(), draft, session, locale)
     if note:
@@ -127,7 +133,12 @@ async def ask(message: Message, state: FSMContext, session: AsyncSession, locale
 
 
 async def go(
-    message: Message, state: FSMContext, session: AsyncSession, locale: str, step: str, note: str | None = None
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    locale: str,
+    step: str,
+    note: str | None = None,
 ) -> None:
     """Move to `step`, or back to the review screen when the resident was editing one field."""
     data = await state.get_data()
@@ -142,9 +153,9 @@ def invalid_text(field: str, exc: InvalidInput, given: str) -> str:
     name = FIELD_NAMES[field]()
     lo, hi = exc.params.get("min", 0), exc.params.get("max", 0)
     if exc.reason == "too_short":
-        return _("{field} es muy corto: tiene {n} letras y necesita al menos {min}. Escríbalo de nuevo.").format(
-            field=name, n=len(given.strip()), min=lo
-        )
+        return _(
+            "{field} es muy corto: tiene {n} letras y necesita al menos {min}. Escríbalo de nuevo."
+        ).format(field=name, n=len(given.strip()), min=lo)
     if exc.reason == "too_long":
         return _("{field} es muy largo: tiene {n} letras y el máximo es {max}. Acórtelo, por favor.").format(
             field=name, n=len(given.strip()), max=hi
@@ -157,7 +168,9 @@ def invalid_text(field: str, exc: InvalidInput, given: str) -> str:
 # --- start ---------------------------------------------------------------------------------------
 
 
-async def start_form(message: Message, state: FSMContext, session: AsyncSession, user: User, locale: str) -> None:
+async def start_form(
+    message: Message, state: FSMContext, session: AsyncSession, user: User, locale: str
+) -> None:
     await state.set_state(Propose.title)
     await state.set_data({"draft": Draft(district=user.district).to_dict()})
     await message.answer(
@@ -171,12 +184,16 @@ async def start_form(message: Message, state: FSMContext, session: AsyncSession,
 
 @routes.message(Command("proponer"), StateFilter(None))
 @routes.message(F.text.in_(menu_labels(MENU_PROPOSE)), StateFilter(None))
-async def propose(message: Message, state: FSMContext, session: AsyncSession, user: User, locale: str) -> None:
+async def propose(
+    message: Message, state: FSMContext, session: AsyncSession, user: User, locale: str
+) -> None:
     await start_form(message, state, session, user, locale)
 
 
 @deeplinks.register("proponer")
-async def open_propose(message: Message, state: FSMContext, session: AsyncSession, user: User, rest: str) -> None:
+async def open_propose(
+    message: Message, state: FSMContext, session: AsyncSession, user: User, rest: str
+) -> None:
     await start_form(message, state, session, user, user.locale)
 
 
@@ -263,7 +280,9 @@ async def got_district(
     await save(state, draft)
     await query.answer()
     await query.message.edit_text(
-        _("Distrito: <b>{district}</b> ✅").format(district=esc(await reference.district_name(session, draft.district)))
+        _("Distrito: <b>{district}</b> ✅").format(
+            district=esc(await reference.district_name(session, draft.district))
+        )
     )
     await go(query.message, state, session, locale, Propose.theme.state)
 
@@ -296,15 +315,27 @@ async def got_photo(message: Message, state: FSMContext, session: AsyncSession, 
     draft.photos.append(message.photo[-1].file_id)  # type: ignore[index]
     await save(state, draft)
     if len(draft.photos) >= MAX_PHOTOS:
-        await go(message, state, session, locale, Propose.location.state,
-                 _("Recibí sus {max} fotos ✅.").format(max=MAX_PHOTOS))
+        await go(
+            message,
+            state,
+            session,
+            locale,
+            Propose.location.state,
+            _("Recibí sus {max} fotos ✅.").format(max=MAX_PHOTOS),
+        )
         return
     await ask(message, state, session, locale, _("Foto {n} recibida ✅.").format(n=len(draft.photos)))
 
 
 @routes.message(Propose.photos, F.document.mime_type.startswith("image/"))
 async def photo_as_file(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    await ask(message, state, session, locale, _("Recibí un archivo. Envíe la imagen como <b>foto</b>, no como archivo."))
+    await ask(
+        message,
+        state,
+        session,
+        locale,
+        _("Recibí un archivo. Envíe la imagen como <b>foto</b>, no como archivo."),
+    )
 
 
 @routes.message(Propose.location, F.location)
@@ -321,7 +352,9 @@ async def got_location(message: Message, state: FSMContext, session: AsyncSessio
     await go(message, state, session, locale, Propose.org.state, _("Ubicación recibida ✅."))
 
 
-@routes.callback_query(FormCb.filter(F.action == "skip"), StateFilter(Propose.photos, Propose.location, Propose.org))
+@routes.callback_query(
+    FormCb.filter(F.action == "skip"), StateFilter(Propose.photos, Propose.location, Propose.org)
+)
 async def skip(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
     if not isinstance(query.message, Message):
         return
@@ -403,7 +436,12 @@ async def back_to_review(query: CallbackQuery, state: FSMContext, session: Async
 
 @routes.callback_query(FormCb.filter(F.action == "send"), Propose.review)
 async def send(
-    query: CallbackQuery, state: FSMContext, session: AsyncSession, user: User, locale: str, settings: Settings
+    query: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    locale: str,
+    settings: Settings,
 ) -> None:
     if not isinstance(query.message, Message):
         return
@@ -476,7 +514,8 @@ async def cancel_button(query: CallbackQuery, state: FSMContext) -> None:
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
         await query.message.answer(
-            _("Listo, cancelé la iniciativa. No se guardó nada de lo que había escrito."), reply_markup=main_menu()
+            _("Listo, cancelé la iniciativa. No se guardó nada de lo que había escrito."),
+            reply_markup=main_menu(),
         )
 
 

@@ -27,7 +27,8 @@ async def my_initiatives(message: Message, session: AsyncSession, user: User, lo
     items, total = await initiatives.for_author(session, user.id)
     if not items:
         await message.answer(
-            _("Todavía no ha enviado iniciativas. Para proponer una, escriba /proponer."), reply_markup=main_menu()
+            _("Todavía no ha enviado iniciativas. Para proponer una, escriba /proponer."),
+            reply_markup=main_menu(),
         )
         return
     lines = [_("<b>Sus iniciativas</b> ({total})").format(total=total)]
@@ -43,8 +44,12 @@ async def my_initiatives(message: Message, session: AsyncSession, user: User, lo
             )
         )
         buttons.append(
-            [InlineKeyboardButton(text=_("Ver historial de {code}").format(code=ini.code),
-                                  callback_data=StatusCb(code=ini.code).pack())]
+            [
+                InlineKeyboardButton(
+                    text=_("Ver historial de {code}").format(code=ini.code),
+                    callback_data=StatusCb(code=ini.code).pack(),
+                )
+            ]
         )
     if total > len(items):
         lines.append(_("(se muestran las {n} más recientes)").format(n=len(items)))
@@ -80,12 +85,16 @@ async def status_by_code(message: Message, session: AsyncSession, locale: str) -
 
 
 @routes.callback_query(StatusCb.filter())
-async def status_button(query: CallbackQuery, callback_data: StatusCb, session: AsyncSession, locale: str) -> None:
+async def status_button(
+    query: CallbackQuery, callback_data: StatusCb, session: AsyncSession, locale: str
+) -> None:
     await query.answer()
     if isinstance(query.message, Message):
         await show_status(query.message, session, callback_data.code, locale)
 
 
 @deeplinks.register("ini")
-async def open_initiative(message: Message, state: FSMContext, session: AsyncSession, user: User, rest: str) -> None:
+async def open_initiative(
+    message: Message, state: FSMContext, session: AsyncSession, user: User, rest: str
+) -> None:
     await show_status(message, session, rest, user.locale)

@@ -105,13 +105,24 @@ def district_keyboard(
         )
     metro = page == "main"
     chosen = [(s, n) for s, n, m in districts if m == metro]
-    buttons = [InlineKeyboardButton(text=n, callback_data=DistrictCb(purpose=purpose, slug=s).pack()) for s, n in chosen]
+    buttons = [
+        InlineKeyboardButton(text=n, callback_data=DistrictCb(purpose=purpose, slug=s).pack())
+        for s, n in chosen
+    ]
     for i in range(0, len(buttons), 2):
         kb.row(*buttons[i : i + 2])
     if metro:
-        kb.row(InlineKeyboardButton(text=_("Otros distritos ➡️"), callback_data=DistrictCb(purpose=purpose, slug="_more").pack()))
+        kb.row(
+            InlineKeyboardButton(
+                text=_("Otros distritos ➡️"), callback_data=DistrictCb(purpose=purpose, slug="_more").pack()
+            )
+        )
     else:
-        kb.row(InlineKeyboardButton(text=_("⬅️ Volver"), callback_data=DistrictCb(purpose=purpose, slug="_main").pack()))
+        kb.row(
+            InlineKeyboardButton(
+                text=_("⬅️ Volver"), callback_data=DistrictCb(purpose=purpose, slug="_main").pack()
+            )
+        )
     if purpose == "fm":
         kb.row(cancel_button())
     return kb.as_markup()
@@ -144,7 +155,9 @@ def language_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                InlineKeyboardButton(text=LANGUAGE_NAMES.get(code, code), callback_data=LangCb(code=code).pack())
+                InlineKeyboardButton(
+                    text=LANGUAGE_NAMES.get(code, code), callback_data=LangCb(code=code).pack()
+                )
                 for code in available_locales()
             ]
         ]

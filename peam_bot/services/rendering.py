@@ -36,8 +36,12 @@ async def draft_summary(session: AsyncSession, draft: Draft, locale: str) -> str
         _("<b>Revise su iniciativa</b>"),
         "",
         _("<b>Título:</b> {title}").format(title=esc(draft.title or "—")),
-        _("<b>Descripción:</b> {description}").format(description=esc(truncate(draft.description or "—", 1500))),
-        _("<b>Distrito:</b> {district}").format(district=esc(await reference.district_name(session, draft.district))),
+        _("<b>Descripción:</b> {description}").format(
+            description=esc(truncate(draft.description or "—", 1500))
+        ),
+        _("<b>Distrito:</b> {district}").format(
+            district=esc(await reference.district_name(session, draft.district))
+        ),
         _("<b>Tema:</b> {theme}").format(theme=esc(await reference.theme_name(session, draft.theme))),
         _("<b>Fotos:</b> {n}").format(n=len(draft.photos)),
         _("<b>Ubicación:</b> {where}").format(
