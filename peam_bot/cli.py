@@ -115,9 +115,9 @@ def main(argv: list[str] | None = None) -> int:
                 return fail(HELP[lang]["webhook_secret"])
             asyncio.run(_run(settings))
         elif args.command == "chat":
+            logging.getLogger().setLevel(logging.WARNING)  # the terminal is the resident's chat
             from peam_bot.chat import run_chat
 
-            logging.getLogger().setLevel(logging.WARNING)
             asyncio.run(run_chat(args.db, args.lang))
     except KeyboardInterrupt:
         return 130
