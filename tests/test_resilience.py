@@ -203,3 +203,15 @@ async def test_db_upgrade_command_creates_schema(tmp_path: Path) -> None:
     async with engine.connect() as conn:
         assert (await conn.execute(select(func.count()).select_from(Initiative))).scalar_one() == 0
     await engine.dispose()
+
+
+async def test_command_menu_failure_does_not_stop_the_bot(
+    start_app: StartApp, tg: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    tg.inject_fault("setMyCommands", "5xx", count=5)
+    await start_app()
+    assert "setMyCommands failed" in caplog.text
+    u = User(tg, 900_006)
+    await u.send("/start")
+    welcome, _notice = await u.replies(2)
+    assert "Bienvenido" in welcome.plain
