@@ -6,12 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from peam_bot import demo
 from peam_bot.app import App
 from peam_bot.config import Settings
 from peam_bot.emulator.client import User
 from peam_bot.emulator.server import FakeTelegram, Limits
 from peam_bot.emulator.terminal import chat_loop
+from peam_bot.storage.models import ProcessedUpdate
 
 STAFF_CHAT_ID = -1001000000001
 TOKEN = "100000:CHAT-EMULATOR"
@@ -34,6 +37,8 @@ async def run_chat(db_path: str, lang: str = "es") -> None:
     try:
         async with app.session_factory() as session, session.begin():
             await demo.seed(session, datetime.now(settings.tz).year)
+            last = (await session.execute(select(func.max(ProcessedUpdate.update_id)))).scalar_one()
+        tg.continue_after(last or 0)
         await app.start_polling()
         resident = User(tg, user_id=RESIDENT_ID, first_name="Vecina", language_code=lang)
         await chat_loop(tg, resident)

@@ -37,7 +37,9 @@ def test_catalog_is_complete_and_consistent(locale: str, extracted: set[str]) ->
     for msgid in extracted:
         msgstr = catalog[msgid]
         assert set(re.findall(r"\{\w+\}", msgid)) == set(re.findall(r"\{\w+\}", msgstr)), msgid
-        assert msgid.count("<b>") == msgstr.count("<b>") and msgstr.count("<b>") == msgstr.count("</b>"), msgid
+        assert msgid.count("<b>") == msgstr.count("<b>") and msgstr.count("<b>") == msgstr.count("</b>"), (
+            msgid
+        )
 
 
 def test_locale_choice_and_money() -> None:

@@ -187,10 +187,10 @@ async def test_bad_inputs_keep_the_form(app: App, resident: User) -> None:
     assert "No pude leer eso" in m.plain and "título" in m.plain
     await resident.send("Hola")
     (m,) = await resident.replies(1)
-    assert "muy corto" in m.plain and "al menos 5" in m.plain
+    assert "muy poco texto para el título" in m.plain and "al menos 5" in m.plain
     await resident.send("x" * 121)
     (m,) = await resident.replies(1)
-    assert "muy largo" in m.plain and "121" in m.plain
+    assert "demasiado texto para el título" in m.plain and "121" in m.plain
     await resident.send("😀😀😀😀😀😀")
     (m,) = await resident.replies(1)
     assert "no solo emojis" in m.plain
@@ -241,3 +241,17 @@ async def test_bad_inputs_keep_the_form(app: App, resident: User) -> None:
     assert "ya no está activo" in resident.callback_answers[-1]["text"]
     async with app.session_factory() as s:
         assert len((await s.execute(select(Initiative))).scalars().all()) == 1
+
+
+async def test_start_in_the_middle_of_the_form_keeps_the_draft(app: App, resident: User) -> None:
+    await onboard(resident)
+    await resident.send("/proponer")
+    await resident.replies(2)
+    await resident.send(TITLE)
+    await resident.replies(1)
+    await resident.send("/start")
+    (m,) = await resident.replies(1)
+    assert "lo que ya escribió está guardado" in m.plain and "Paso 2 de 7" in m.plain
+    await resident.send(DESCRIPTION)
+    (m,) = await resident.replies(1)
+    assert "Paso 3 de 7" in m.plain

@@ -418,6 +418,11 @@ class FakeTelegram:
         self.files[file_id] = stored
         return stored
 
+    def continue_after(self, update_id: int) -> None:
+        """Number the next updates after `update_id` (a bot restarted on an existing database has
+        already seen lower ids, as it would have with Telegram)."""
+        self._next_update_id = max(self._next_update_id, update_id + 1)
+
     def push_update(self, update: dict[str, Any]) -> int:
         """Queue an update for getUpdates (or the webhook); returns its update_id."""
         update = copy.deepcopy(update)

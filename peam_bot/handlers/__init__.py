@@ -7,6 +7,7 @@ from peam_bot.handlers import common, onboarding, propose, tracking
 
 def setup() -> Router:
     router = Router(name="residents")
-    for routes in (common.routes, onboarding.routes, propose.routes, tracking.routes, common.fallback):
+    # order matters: the form catches commands typed in its middle (/start included) before onboarding
+    for routes in (common.routes, propose.routes, onboarding.routes, tracking.routes, common.fallback):
         router.include_router(routes.router())
     return router

@@ -35,9 +35,9 @@ from peam_bot.storage.models import User
 routes = Routes("propose")
 
 FIELD_NAMES = {
-    "title": lambda: _("El título"),
-    "description": lambda: _("La descripción"),
-    "org_name": lambda: _("El nombre de la organización"),
+    "title": lambda: _("el título"),
+    "description": lambda: _("la descripción"),
+    "org_name": lambda: _("el nombre de la organización"),
 }
 
 
@@ -154,15 +154,15 @@ def invalid_text(field: str, exc: InvalidInput, given: str) -> str:
     lo, hi = exc.params.get("min", 0), exc.params.get("max", 0)
     if exc.reason == "too_short":
         return _(
-            "{field} es muy corto: tiene {n} letras y necesita al menos {min}. Escríbalo de nuevo."
+            "Es muy poco texto para {field}: tiene {n} letras y se necesitan al menos {min}. Escriba un poco más."
         ).format(field=name, n=len(given.strip()), min=lo)
     if exc.reason == "too_long":
-        return _("{field} es muy largo: tiene {n} letras y el máximo es {max}. Acórtelo, por favor.").format(
-            field=name, n=len(given.strip()), max=hi
-        )
-    return _("{field} necesita palabras, no solo emojis, números o signos ({min} a {max} letras).").format(
-        field=name, min=lo, max=hi
-    )
+        return _(
+            "Es demasiado texto para {field}: tiene {n} letras y el máximo es {max}. Acórtelo, por favor."
+        ).format(field=name, n=len(given.strip()), max=hi)
+    return _(
+        "Para {field} necesito palabras, no solo emojis, números o signos ({min} a {max} letras)."
+    ).format(field=name, min=lo, max=hi)
 
 
 # --- start ---------------------------------------------------------------------------------------
@@ -459,7 +459,6 @@ async def send(
             lines.append(
                 f"• <b>{esc(s.code)}</b> · {esc(truncate(s.title, 70))} ({esc(status_label(s.status, locale))})"
             )
-        lines.append(_("Puede consultarlas con /estado y el código."))
         await state.set_state(Propose.similar)
         await query.message.answer("\n".join(lines))
         await ask(query.message, state, session, locale)

@@ -95,7 +95,7 @@ def district_keyboard(
     districts: list[tuple[str, str, bool]], purpose: str, page: str = "main", current: str | None = None
 ) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    if current and purpose == "fm":
+    if current and purpose == "fm" and page == "main":
         name = next((n for s, n, _m in districts if s == current), current)
         kb.row(
             InlineKeyboardButton(

@@ -42,7 +42,7 @@ async def draft_summary(session: AsyncSession, draft: Draft, locale: str) -> str
         _("<b>Distrito:</b> {district}").format(
             district=esc(await reference.district_name(session, draft.district))
         ),
-        _("<b>Tema:</b> {theme}").format(theme=esc(await reference.theme_name(session, draft.theme))),
+        _("<b>Tema:</b> {theme}").format(theme=esc(_(await reference.theme_name(session, draft.theme)))),
         _("<b>Fotos:</b> {n}").format(n=len(draft.photos)),
         _("<b>Ubicación:</b> {where}").format(
             where=_("compartida") if draft.latitude is not None else _("sin ubicación")
@@ -96,7 +96,7 @@ async def public_status(session: AsyncSession, ini: Initiative, locale: str) -> 
         _("Estado: <b>{status}</b>").format(status=esc(status_label(ini.status, locale))),
         _("Distrito: {district} · Tema: {theme}").format(
             district=esc(await reference.district_name(session, ini.district)),
-            theme=esc(await reference.theme_name(session, ini.theme)),
+            theme=esc(_(await reference.theme_name(session, ini.theme))),
         ),
         "",
         _("<b>Historial</b>"),
