@@ -1,0 +1,1 @@
+"""Benchmarks of the bot against the in-process Telegram emulator (see bench/README.md)."""
