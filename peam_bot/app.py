@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from peam_bot import admin, handlers
 from peam_bot.config import Settings
 from peam_bot.delivery import OutboxWorker
-from peam_bot.i18n import available_locales, gettext
+from peam_bot.i18n import N_, available_locales, gettext
 from peam_bot.middlewares import (
     DbSessionMiddleware,
     ThrottleMiddleware,
@@ -30,13 +30,15 @@ log = logging.getLogger("peam_bot")
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "inline_query"]
 
+# (Spanish command, English alias, description); both names work in every language
 COMMANDS = [
-    ("proponer", "Enviar una iniciativa"),
-    ("mis_iniciativas", "Ver mis iniciativas"),
-    ("estado", "Consultar una iniciativa por su código"),
-    ("idioma", "Cambiar el idioma"),
-    ("ayuda", "Ayuda"),
-    ("cancelar", "Salir de lo que estoy haciendo"),
+    ("proponer", "propose", N_("Enviar una iniciativa")),
+    ("mis_iniciativas", "my_initiatives", N_("Ver mis iniciativas")),
+    ("estado", "status", N_("Consultar una iniciativa por su código")),
+    ("distrito", "district", N_("Cambiar mi distrito")),
+    ("idioma", "language", N_("Cambiar el idioma")),
+    ("ayuda", "help", N_("Ayuda")),
+    ("cancelar", "cancel", N_("Salir de lo que estoy haciendo")),
 ]
 
 
@@ -78,7 +80,10 @@ def build_dispatcher(
 async def set_commands(bot: Bot) -> None:
     """Command menus per language; a failure is logged and the bot keeps running."""
     for locale in available_locales():
-        commands = [BotCommand(command=c, description=gettext(d, locale)) for c, d in COMMANDS]
+        commands = [
+            BotCommand(command=es if locale == "es" else en, description=gettext(d, locale))
+            for es, en, d in COMMANDS
+        ]
         try:
             await bot.set_my_commands(
                 commands,

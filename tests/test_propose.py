@@ -105,9 +105,15 @@ async def test_whole_flow_with_photo_and_location(app: App, resident: User, tg: 
 async def test_edit_before_send(app: App, resident: User) -> None:
     await onboard(resident)
     await fill_until_review(resident, photos=0, location=False)
+    await resident.press("Descripción")
+    _edit, q = await resident.replies(2)
+    assert "Ahora dice" in q.plain and DESCRIPTION in q.plain
+    await resident.press("Dejar como está")
+    _edit, review = await resident.replies(2)
+    assert "Revise su iniciativa" in review.plain and DESCRIPTION in review.plain
     await resident.press("Título")
     _edit, q = await resident.replies(2)
-    assert "título" in q.plain
+    assert "nuevo título" in q.plain and TITLE in q.plain
     await resident.send("Semáforo inteligente en Cayma")
     (review,) = await resident.replies(1)
     assert "Semáforo inteligente en Cayma" in review.plain and DESCRIPTION in review.plain
@@ -162,6 +168,28 @@ async def test_similar_initiatives_are_shown_before_storing(app: App, resident: 
         assert len((await s.execute(select(Initiative))).scalars().all()) == 1
 
 
+async def test_cancel_button_asks_first(app: App, resident: User) -> None:
+    await onboard(resident)
+    await resident.send("/proponer")
+    await resident.replies(2)
+    await resident.send(TITLE)
+    await resident.replies(1)
+    await resident.press("Cancelar")
+    (ask,) = await resident.replies(1)
+    assert "¿Seguro que quiere cancelar?" in ask.plain
+    await resident.press("No, seguir")
+    _edit, again = await resident.replies(2)
+    assert "Paso 2 de 7" in again.plain
+    await resident.send(DESCRIPTION)
+    (m,) = await resident.replies(1)
+    assert "Paso 3 de 7" in m.plain
+    await resident.press("Cancelar")
+    await resident.replies(1)
+    await resident.press("Sí, cancelar")
+    _edit, bye = await resident.replies(2)
+    assert "No se guardó nada" in bye.plain
+
+
 async def test_cancel_leaves_nothing(app: App, resident: User) -> None:
     await onboard(resident)
     await resident.send("/proponer")
@@ -206,19 +234,27 @@ async def test_bad_inputs_keep_the_form(app: App, resident: User) -> None:
     await resident.send("Queremos un parque con juegos para niños y bancas, el terreno está abandonado.")
     (m,) = await resident.replies(1)
     assert "Paso 3 de 7" in m.plain
-    await resident.send("Cayma")
+    await resident.send("Marte")
+    (m,) = await resident.replies(1)
+    assert "No reconocí ese distrito" in m.plain and "Paso 3 de 7" in m.plain
+    await resident.send_sticker()
     (m,) = await resident.replies(1)
     assert "use los botones" in m.plain and "Paso 3 de 7" in m.plain
-    # a stale button (the first title prompt's Cancelar is fine, but a theme button now is not)
-    await resident.press_data("t:movilidad", m.message_id)
+    await resident.send("cerro colorao")  # typed instead of pressed, with a typo
+    (m,) = await resident.replies(1)
+    assert "Distrito: Cerro Colorado ✅" in m.plain and "Paso 4 de 7" in m.plain
+    # a stale button: a district button pressed again now that the theme is asked
+    await resident.press_data("d:fm:cayma", m.message_id)
     (m,) = await resident.replies(1)
     assert resident.callback_answers[-1]["text"] == "Ese botón ya no está activo. Siga con el paso actual."
+    assert "Paso 4 de 7" in m.plain
     await resident.press_data("garbage-data", m.message_id)
     await resident.replies(1)
-    await resident.press("(el suyo)")
-    await resident.replies(2)
     await resident.press("Cultura")
     await resident.replies(2)
+    await resident.send_location(-12.05, -77.04)  # Lima: outside the province
+    (m,) = await resident.replies(1)
+    assert "espero una foto" in m.plain
     await resident.send("no tengo fotos")
     (m,) = await resident.replies(1)
     assert "espero una foto" in m.plain
@@ -226,7 +262,10 @@ async def test_bad_inputs_keep_the_form(app: App, resident: User) -> None:
     await resident.replies(2)
     await resident.send("aquí")
     (m,) = await resident.replies(1)
-    assert "ubicación" in m.plain
+    assert "no escrita" in m.plain
+    await resident.send_location(-12.05, -77.04)
+    (m,) = await resident.replies(1)
+    assert "fuera de la provincia de Arequipa" in m.plain
     await resident.press("Omitir")
     await resident.replies(2)
     await resident.press("título personal")

@@ -8,6 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peam_bot.handlers import propose
 from peam_bot.handlers.ui import MENU_HELP, LangCb, Propose, language_keyboard, main_menu, menu_labels
 from peam_bot.i18n import available_locales, current_locale
 from peam_bot.i18n import gettext as _
@@ -24,6 +25,7 @@ def help_text() -> str:
         "/proponer — enviar una iniciativa para su distrito\n"
         "/mis_iniciativas — ver las que envió y su estado\n"
         "/estado INI-2026-00012 — consultar una iniciativa por su código\n"
+        "/distrito — cambiar su distrito\n"
         "/idioma — cambiar el idioma\n"
         "/cancelar — salir de lo que esté haciendo\n"
         "También puede usar los botones del menú."
@@ -32,12 +34,15 @@ def help_text() -> str:
 
 @routes.message(Command("ayuda", "help"))
 @routes.message(F.text.in_(menu_labels(MENU_HELP)))
-async def help_command(message: Message, state: FSMContext, user: User | None) -> None:
+async def help_command(
+    message: Message, state: FSMContext, session: AsyncSession, user: User | None, locale: str
+) -> None:
     current = await state.get_state()
-    text = help_text()
+    await message.answer(help_text(), reply_markup=main_menu() if user is not None and not current else None)
     if current and current.startswith(Propose.__name__):
-        text += "\n\n" + _("Su iniciativa a medio llenar sigue guardada: continúe cuando quiera.")
-    await message.answer(text, reply_markup=main_menu() if user is not None and not current else None)
+        await propose.ask(
+            message, state, session, locale, _("Su iniciativa a medio llenar sigue guardada. Seguimos aquí:")
+        )
 
 
 @routes.message(Command("cancelar", "cancel"))
@@ -73,7 +78,10 @@ async def language_chosen(
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(_("Listo: le escribiré en español."))
-        if user is not None and not await state.get_state():
+        current = await state.get_state()
+        if current and current.startswith(Propose.__name__):
+            await propose.ask(query.message, state, session, callback_data.code)
+        elif user is not None and not current:
             await query.message.answer(_("¿Qué desea hacer?"), reply_markup=main_menu())
 
 

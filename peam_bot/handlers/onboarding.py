@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from aiogram import F
-from aiogram.filters import CommandObject, CommandStart, Filter
+from aiogram.filters import Command, CommandObject, CommandStart, Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -116,7 +116,7 @@ async def consent_yes(
     await users.accept_consent(session, query.from_user.id, locale)
     await query.answer(_("Gracias."))
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+        await query.message.edit_text(privacy_text() + "\n\n" + _("✅ Usted aceptó."))
         await state.set_state(Onboarding.district)
         await ask_district(query.message, session)
 
@@ -126,7 +126,7 @@ async def consent_no(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+        await query.message.edit_text(privacy_text() + "\n\n" + _("Usted no aceptó."))
         await query.message.answer(
             _(
                 "Entendido. No guardamos ningún dato suyo.\n"
@@ -165,9 +165,34 @@ async def district_chosen(
     await finish(query.message, state, session, user, first=True)
 
 
+@routes.message(Onboarding.district, F.text, ~F.text.startswith("/"))
+async def district_typed(
+    message: Message, state: FSMContext, session: AsyncSession, user: User | None
+) -> None:
+    """Some residents type the district's name instead of pressing its button."""
+    slug = reference.match_district(await reference.districts(session), message.text or "")
+    if user is None or slug is None:
+        await message.answer(_("No reconocí ese distrito. Elíjalo con uno de los botones, por favor."))
+        await ask_district(message, session)
+        return
+    await users.set_district(session, user, slug)
+    await finish(message, state, session, user, first=True)
+
+
 @routes.message(Onboarding.district)
 async def district_expected(message: Message, session: AsyncSession) -> None:
     await message.answer(_("Elija su distrito con uno de los botones, por favor."))
+    await ask_district(message, session)
+
+
+@routes.message(Command("distrito", "district"))
+async def change_district(
+    message: Message, state: FSMContext, session: AsyncSession, user: User | None
+) -> None:
+    if user is None:
+        return
+    await state.set_state(Onboarding.district)
+    await state.set_data({})
     await ask_district(message, session)
 
 

@@ -13,12 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peam_bot.config import Settings
 from peam_bot.handlers import deeplinks
 from peam_bot.handlers.ui import (
+    MENU_LABELS,
     MENU_PROPOSE,
     DistrictCb,
     FormCb,
     Propose,
     ThemeCb,
     district_keyboard,
+    form_button,
     form_keyboard,
     main_menu,
     menu_labels,
@@ -50,10 +52,20 @@ async def save(state: FSMContext, draft: Draft, **extra: object) -> None:
     await state.update_data(draft=draft.to_dict(), **extra)
 
 
+def with_keep(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
+    """While correcting one field from the review screen: a button to leave it as it is."""
+    rows = list(markup.inline_keyboard)
+    rows.insert(len(rows) - 1, [form_button(_("↩️ Dejar como está"), "keep")])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
 async def prompt(
-    state_name: str | None, draft: Draft, session: AsyncSession, locale: str
+    state_name: str | None, draft: Draft, session: AsyncSession, locale: str, editing: bool = False
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """The question of one step and its buttons (also used to repeat it after a wrong answer)."""
+    if editing and state_name in EDIT_STATES:
+        text, markup = await edit_prompt(state_name, draft, session, locale)
+        return text, with_keep(markup)
     if state_name == Propose.title.state:
         return _(
             "<b>Paso 1 de 7</b> · Escriba el <b>título</b> de su iniciativa (5 a 120 letras).\n"
@@ -88,12 +100,9 @@ async def prompt(
         ), form_keyboard([(_("Omitir"), "skip")])
     if state_name == Propose.org.state:
         return _(
-            "<b>Paso 7 de 7</b> · ¿Envía esta iniciativa en nombre de una <b>organización</b>?"
-        ), form_keyboard(
-            [(_("Organización territorial"), "org_territorial")],
-            [(_("Organización funcional"), "org_funcional")],
-            [(_("No, a título personal"), "skip")],
-        )
+            "<b>Paso 7 de 7</b> · ¿Envía esta iniciativa en nombre de una <b>organización</b>?\n"
+            "Territorial: junta vecinal, asociación de vivienda. Funcional: comedor, club de madres, gremio."
+        ), org_keyboard()
     if state_name == Propose.org_name.state:
         return _("Escriba el <b>nombre de la organización</b> (3 a 120 letras)."), form_keyboard()
     if state_name == Propose.review.state:
@@ -101,6 +110,54 @@ async def prompt(
     if state_name == Propose.similar.state:
         return _("¿Envía su iniciativa de todos modos?"), similar_keyboard()
     return _("¿Qué desea hacer?"), None
+
+
+def org_keyboard() -> InlineKeyboardMarkup:
+    return form_keyboard(
+        [(_("Organización territorial"), "org_territorial")],
+        [(_("Organización funcional"), "org_funcional")],
+        [(_("No, a título personal"), "skip")],
+    )
+
+
+EDIT_STATES = {
+    Propose.title.state,
+    Propose.description.state,
+    Propose.district.state,
+    Propose.theme.state,
+    Propose.photos.state,
+    Propose.location.state,
+    Propose.org.state,
+}
+
+
+async def edit_prompt(
+    state_name: str, draft: Draft, session: AsyncSession, locale: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Correcting one field from the review screen: show what it says now."""
+    if state_name == Propose.title.state:
+        return _("Escriba el nuevo <b>título</b> (5 a 120 letras). Ahora dice:\n«{current}»").format(
+            current=esc(draft.title or "")
+        ), form_keyboard()
+    if state_name == Propose.description.state:
+        return _("Escriba la nueva <b>descripción</b> (20 a 2000 letras). Ahora dice:\n«{current}»").format(
+            current=esc(truncate(draft.description or "", 600))
+        ), form_keyboard()
+    if state_name == Propose.district.state:
+        return _("Elija el <b>distrito</b>."), district_keyboard(
+            await reference.districts(session), "fm", current=draft.district
+        )
+    if state_name == Propose.theme.state:
+        return _("Elija el <b>tema</b>."), theme_keyboard(await reference.themes(session))
+    if state_name == Propose.photos.state:
+        return _("Envíe las fotos nuevas (hasta {max}); reemplazarán a las {n} que tiene ahora.").format(
+            max=MAX_PHOTOS, n=len(draft.photos)
+        ), form_keyboard([(_("Quitar las fotos"), "skip")])
+    if state_name == Propose.location.state:
+        return _("Comparta la nueva <b>ubicación</b> desde 📎, o quítela."), form_keyboard(
+            [(_("Quitar la ubicación"), "skip")]
+        )
+    return _("¿Envía esta iniciativa en nombre de una <b>organización</b>?"), org_keyboard()
 
 
 def review_keyboard() -> InlineKeyboardMarkup:
@@ -125,8 +182,8 @@ def similar_keyboard() -> InlineKeyboardMarkup:
 async def ask(
     message: Message, state: FSMContext, session: AsyncSession, locale: str, note: str | None = None
 ) -> None:
-    draft, _data = await load(state)
-    text, markup = await prompt(await state.get_state(), draft, session, locale)
+    draft, data = await load(state)
+    text, markup = await prompt(await state.get_state(), draft, session, locale, bool(data.get("editing")))
     if note:
         text = f"{note}\n\n{text}"
     await message.answer(text, reply_markup=markup)
@@ -182,7 +239,7 @@ async def start_form(
     await ask(message, state, session, locale)
 
 
-@routes.message(Command("proponer"), StateFilter(None))
+@routes.message(Command("proponer", "propose"), StateFilter(None))
 @routes.message(F.text.in_(menu_labels(MENU_PROPOSE)), StateFilter(None))
 async def propose(
     message: Message, state: FSMContext, session: AsyncSession, user: User, locale: str
@@ -201,7 +258,7 @@ async def open_propose(
 
 
 @routes.message(StateFilter(Propose), F.text.startswith("/"))
-@routes.message(StateFilter(Propose), F.text.in_(menu_labels(MENU_PROPOSE)))
+@routes.message(StateFilter(Propose), F.text.in_(set().union(*(menu_labels(m) for m in MENU_LABELS))))
 async def command_in_form(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
     await ask(
         message,
@@ -287,6 +344,28 @@ async def got_district(
     await go(query.message, state, session, locale, Propose.theme.state)
 
 
+@routes.message(Propose.district, F.text)
+async def district_typed(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
+    """Some residents type the district's name instead of pressing its button."""
+    slug = reference.match_district(await reference.districts(session), message.text or "")
+    if slug is None:
+        await ask(message, state, session, locale, _("No reconocí ese distrito. Elíjalo con los botones."))
+        return
+    draft, _d = await load(state)
+    draft.district = slug
+    await save(state, draft)
+    await go(
+        message,
+        state,
+        session,
+        locale,
+        Propose.theme.state,
+        _("Distrito: <b>{district}</b> ✅").format(
+            district=esc(await reference.district_name(session, slug))
+        ),
+    )
+
+
 @routes.callback_query(ThemeCb.filter(), Propose.theme)
 async def got_theme(
     query: CallbackQuery, callback_data: ThemeCb, state: FSMContext, session: AsyncSession, locale: str
@@ -308,7 +387,10 @@ async def got_theme(
 
 @routes.message(Propose.photos, F.photo)
 async def got_photo(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    draft, _d = await load(state)
+    draft, data = await load(state)
+    if data.get("editing") and not data.get("photos_replaced"):
+        draft.photos = []
+        await state.update_data(photos_replaced=True)
     if len(draft.photos) >= MAX_PHOTOS:
         await message.answer(_("Ya tiene {max} fotos, el máximo.").format(max=MAX_PHOTOS))
         return
@@ -346,7 +428,13 @@ async def got_location(message: Message, state: FSMContext, session: AsyncSessio
     try:
         draft.latitude, draft.longitude = initiatives.validate_location(loc.latitude, loc.longitude)
     except InvalidInput:
-        await ask(message, state, session, locale, _("No pude usar esa ubicación."))
+        await ask(
+            message,
+            state,
+            session,
+            locale,
+            _("Esa ubicación queda fuera de la provincia de Arequipa. Compártala de nuevo o pulse Omitir."),
+        )
         return
     await save(state, draft)
     await go(message, state, session, locale, Propose.org.state, _("Ubicación recibida ✅."))
@@ -361,16 +449,16 @@ async def skip(query: CallbackQuery, state: FSMContext, session: AsyncSession, l
     current = await state.get_state()
     draft, _d = await load(state)
     await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
     if current == Propose.photos.state:
         draft.photos = []
-        nxt = Propose.location.state
+        nxt, done = Propose.location.state, _("Fotos: ninguna ✅")
     elif current == Propose.location.state:
         draft.latitude = draft.longitude = None
-        nxt = Propose.org.state
+        nxt, done = Propose.org.state, _("Ubicación: sin ubicación ✅")
     else:
         draft.org_name = draft.org_type = None
-        nxt = Propose.review.state
+        nxt, done = Propose.review.state, _("Organización: a título personal ✅")
+    await query.message.edit_text(done)
     await save(state, draft)
     await go(query.message, state, session, locale, nxt)
 
@@ -416,11 +504,7 @@ async def edit_field(
     await query.answer()
     await query.message.edit_reply_markup(reply_markup=None)
     target = EDIT_TARGETS[callback_data.action]
-    if target == Propose.photos:
-        draft, _d = await load(state)
-        draft.photos = []
-        await save(state, draft)
-    await state.update_data(editing=True)
+    await state.update_data(editing=True, photos_replaced=False)
     await state.set_state(target)
     await ask(query.message, state, session, locale)
 
@@ -506,8 +590,32 @@ async def stop(query: CallbackQuery, state: FSMContext) -> None:
         )
 
 
+@routes.callback_query(FormCb.filter(F.action == "keep"), StateFilter(Propose))
+async def keep(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
+    if not isinstance(query.message, Message):
+        return
+    await query.answer()
+    await query.message.edit_reply_markup(reply_markup=None)
+    await state.update_data(editing=False)
+    await state.set_state(Propose.review)
+    await ask(query.message, state, session, locale)
+
+
 @routes.callback_query(FormCb.filter(F.action == "cancel"), StateFilter(Propose))
-async def cancel_button(query: CallbackQuery, state: FSMContext) -> None:
+async def cancel_button(query: CallbackQuery) -> None:
+    """A tap on Cancelar can be a slip of the finger: ask before throwing the draft away."""
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            _("¿Seguro que quiere cancelar? Se borrará lo que escribió para esta iniciativa."),
+            reply_markup=form_keyboard(
+                [(_("Sí, cancelar"), "cancel_yes"), (_("No, seguir"), "cancel_no")], cancel=False
+            ),
+        )
+
+
+@routes.callback_query(FormCb.filter(F.action == "cancel_yes"), StateFilter(Propose))
+async def cancel_confirmed(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await query.answer()
     if isinstance(query.message, Message):
@@ -516,6 +624,16 @@ async def cancel_button(query: CallbackQuery, state: FSMContext) -> None:
             _("Listo, cancelé la iniciativa. No se guardó nada de lo que había escrito."),
             reply_markup=main_menu(),
         )
+
+
+@routes.callback_query(FormCb.filter(F.action == "cancel_no"), StateFilter(Propose))
+async def cancel_declined(
+    query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        await ask(query.message, state, session, locale, _("Bien, seguimos."))
 
 
 # --- anything else while the form is open: say what is expected, keep everything -----------------
@@ -528,8 +646,13 @@ async def unexpected_message(message: Message, state: FSMContext, session: Async
         note = _("No pude leer eso. Necesito un mensaje de texto.")
     elif current == Propose.photos.state:
         note = _("Ahora espero una foto.")
+    elif current == Propose.location.state and message.photo:
+        note = _("Ya tiene sus fotos (máximo {max}).").format(max=MAX_PHOTOS)
     elif current == Propose.location.state:
-        note = _("Ahora espero una ubicación compartida desde 📎.")
+        note = _(
+            "Aquí espero una ubicación compartida desde 📎, no escrita. "
+            "Si no puede, pulse Omitir y mencione el lugar en la descripción."
+        )
     else:
         note = _("Para este paso use los botones.")
     await ask(message, state, session, locale, note)

@@ -21,7 +21,7 @@ from peam_bot.storage.models import User
 routes = Routes("tracking")
 
 
-@routes.message(Command("mis_iniciativas"))
+@routes.message(Command("mis_iniciativas", "my_initiatives"))
 @routes.message(F.text.in_(menu_labels(MENU_MINE)))
 async def my_initiatives(message: Message, session: AsyncSession, user: User, locale: str) -> None:
     items, total = await initiatives.for_author(session, user.id)
@@ -68,7 +68,7 @@ async def show_status(message: Message, session: AsyncSession, code: str, locale
     await message.answer(await public_status(session, ini, locale))
 
 
-@routes.message(Command("estado"))
+@routes.message(Command("estado", "status"))
 @routes.message(F.text.in_(menu_labels(MENU_STATUS)))
 async def status_command(
     message: Message, session: AsyncSession, locale: str, command: CommandObject | None = None

@@ -58,6 +58,7 @@ MENU_PROPOSE = N_("📝 Proponer iniciativa")
 MENU_MINE = N_("📋 Mis iniciativas")
 MENU_STATUS = N_("🔎 Consultar estado")
 MENU_HELP = N_("❓ Ayuda")
+MENU_LABELS = (MENU_PROPOSE, MENU_MINE, MENU_STATUS, MENU_HELP)
 
 LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 

@@ -104,8 +104,13 @@ def validate_org_name(value: str) -> str:
     return _check_length(value.replace("\n", " "), ORG_MIN, ORG_MAX)
 
 
+# the province of Arequipa, with a margin (its 29 districts lie within this box)
+PROVINCE_BOX = (-17.0, -15.9, -72.3, -71.0)  # south, north, west, east
+
+
 def validate_location(lat: float, lon: float) -> tuple[float, float]:
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+    south, north, west, east = PROVINCE_BOX
+    if not (south <= lat <= north and west <= lon <= east):
         raise InvalidInput("bad_location")
     return lat, lon
 

@@ -42,3 +42,20 @@ def invalidate() -> None:
     """Forget cached reference data (after an admin edits it)."""
     _districts.clear()
     _themes.clear()
+
+
+def match_district(districts: list[tuple[str, str, bool]], typed: str, cutoff: float = 85.0) -> str | None:
+    """The district a resident typed by name ("cayma", "JLByR", "jose luis bustamante"), if clear."""
+    from rapidfuzz import fuzz, process
+
+    from peam_bot.services.text import normalize
+
+    query = normalize(typed)
+    if not query:
+        return None
+    aliases = {"jlbyr": "jlbyr", "bustamante": "jlbyr", "cercado": "arequipa", "asa": "alto-selva-alegre"}
+    if query in aliases:
+        return aliases[query]
+    names = {slug: normalize(name) for slug, name, _m in districts}
+    best = process.extractOne(query, names, scorer=fuzz.WRatio, score_cutoff=cutoff)
+    return best[2] if best else None
