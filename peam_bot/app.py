@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from dataclasses import dataclass, field
 
@@ -125,8 +126,16 @@ class App:
         update_log: UpdateLogMiddleware = self.dp["update_log"]
         return await update_log.wait_finished(update_id, timeout)
 
+    @staticmethod
+    def freeze_startup_objects() -> None:
+        """Move everything allocated at start-up out of the garbage collector's view: full
+        collections otherwise walk ~250 000 long-lived objects and pause the bot for 150–200 ms."""
+        gc.collect()
+        gc.freeze()
+
     async def start_polling(self) -> None:
         """Start the outbox worker and long polling in the background (used by tests and `chat`)."""
+        self.freeze_startup_objects()
         await set_commands(self.bot)
         await self.bot.delete_webhook()
         await self.worker.start()
@@ -140,6 +149,7 @@ class App:
         await asyncio.sleep(0)
 
     async def run_polling(self) -> None:
+        self.freeze_startup_objects()
         await set_commands(self.bot)
         await self.bot.delete_webhook()
         await self.worker.start()

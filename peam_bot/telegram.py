@@ -45,10 +45,33 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
         raise AssertionError("unreachable")
 
 
+_RESPONSE_TYPES: list[type] = []
+USED_METHODS = (
+    "GetUpdates", "GetMe", "DeleteWebhook", "SetWebhook", "SetMyCommands", "SendMessage", "SendPhoto",
+    "SendMediaGroup", "SendLocation", "SendDocument", "EditMessageText", "EditMessageReplyMarkup",
+    "EditMessageCaption", "DeleteMessage", "AnswerCallbackQuery", "AnswerInlineQuery", "GetFile",
+)  # fmt: skip
+
+
+def warm_response_types() -> None:
+    """aiogram parses every answer into `Response[<result type>]`; pydantic caches those generic
+    classes only weakly, so they were garbage-collected and rebuilt (1–5 ms each) again and again
+    under load. Build them once and keep them."""
+    if _RESPONSE_TYPES:
+        return
+    from aiogram import methods
+    from aiogram.methods.base import Response
+
+    for name in USED_METHODS:
+        returning = getattr(methods, name).__dict__["__returning__"]
+        _RESPONSE_TYPES.append(Response[returning])  # type: ignore[valid-type]
+
+
 def create_bot(settings: Settings, retry_replies: bool = True) -> Bot:
     """A Bot for `settings`; `retry_replies=False` for the outbox worker, which paces itself."""
     if not settings.bot_token:
         raise ValueError("PEAM_BOT_TOKEN")
+    warm_response_types()
     kwargs: dict[str, Any] = {}
     if settings.telegram_api_url.rstrip("/") != TELEGRAM_API_URL:
         kwargs["api"] = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))

@@ -20,6 +20,7 @@ async def serve_webhook(app: App) -> None:
         web_app, path=path
     )
     setup_application(web_app, app.dp, bot=app.bot)
+    app.freeze_startup_objects()
     await set_commands(app.bot)
     await app.bot.set_webhook(
         settings.webhook_url, secret_token=settings.webhook_secret, allowed_updates=ALLOWED_UPDATES

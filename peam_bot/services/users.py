@@ -23,18 +23,15 @@ async def accept_consent(session: AsyncSession, user_id: int, locale: str) -> Us
     else:
         user.consent_at = utcnow()
         user.consent_version = CONSENT_VERSION
-    await session.flush()
     return user
 
 
 async def set_district(session: AsyncSession, user: User, district: str) -> None:
     user.district = district
-    await session.flush()
 
 
 async def set_locale(session: AsyncSession, user: User, locale: str) -> None:
     user.locale = locale
-    await session.flush()
 
 
 async def mark_reachable(session: AsyncSession, user: User) -> None:

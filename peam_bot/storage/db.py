@@ -15,6 +15,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
+        # one connection per update in flight (an update keeps its session while it talks to Telegram)
+        kwargs.setdefault("pool_size", 20)
+        kwargs.setdefault("max_overflow", 80)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -27,7 +30,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cur.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, **kwargs)
+    kwargs.setdefault("pool_size", 20)
+    kwargs.setdefault("max_overflow", 30)
+    return create_async_engine(url, **kwargs)
 
 
 def make_session_factory(engine: AsyncEngine, autoflush: bool = True) -> async_sessionmaker[AsyncSession]:
