@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -14,6 +15,8 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
+    PrimaryKeyConstraint,
     String,
     Text,
     TypeDecorator,
@@ -164,3 +167,107 @@ class FsmRecord(Base):
     state: Mapped[str | None] = mapped_column(String(100), nullable=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Project(Base):
+    """A project of the Cartera Abierta de Proyectos (Banco de Proyectos)."""
+
+    __tablename__ = "projects"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)  # P-012
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    axis: Mapped[str] = mapped_column(ForeignKey("themes.slug"), index=True)
+    latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    phase: Mapped[str] = mapped_column(String(24), index=True)
+    priority: Mapped[str] = mapped_column(String(8))
+    estimated_cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)  # soles
+    approved_budget: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)  # soles
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # 0-100 %
+    responsible: Mapped[str] = mapped_column(String(200), default="")
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    districts: Mapped[list[ProjectDistrict]] = relationship(
+        order_by="ProjectDistrict.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+    funding: Mapped[list[ProjectFunding]] = relationship(
+        order_by="ProjectFunding.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+    updates: Mapped[list[ProjectUpdate]] = relationship(
+        order_by="ProjectUpdate.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def district_slugs(self) -> list[str]:
+        return [d.district for d in self.districts]
+
+
+class ProjectDistrict(Base):
+    __tablename__ = "project_districts"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    district: Mapped[str] = mapped_column(ForeignKey("districts.slug"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (PrimaryKeyConstraint("project_id", "district"),)
+
+
+class ProjectFunding(Base):
+    """A funding source of a project; `year` is the year of the Plan de Inversiones Anual."""
+
+    __tablename__ = "project_funding"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(32))
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProjectUpdate(Base):
+    """The dated public timeline of a project."""
+
+    __tablename__ = "project_updates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    photo_file_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    new_phase: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    new_progress: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    author_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProjectChange(Base):
+    """Append-only audit record: who changed which field of a project, when, from what to what."""
+
+    __tablename__ = "project_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    before: Mapped[str | None] = mapped_column(Text, nullable=True)
+    after: Mapped[str | None] = mapped_column(Text, nullable=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    source: Mapped[str] = mapped_column(String(8))  # bot | import
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProjectFollower(Base):
+    __tablename__ = "project_followers"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (PrimaryKeyConstraint("project_id", "user_id"),)
+
+
+class ProjectInitiative(Base):
+    """An initiative linked to (taken up by) a project."""
+
+    __tablename__ = "project_initiatives"
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (PrimaryKeyConstraint("project_id", "initiative_id"),)
