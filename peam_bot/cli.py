@@ -1,4 +1,4 @@
-"""`peam-bot` command line: run, chat, db upgrade."""
+"""`peam-bot` command line: run, chat, db upgrade, portfolio import/export."""
 
 from __future__ import annotations
 
@@ -22,6 +22,12 @@ HELP = {
         "lang": "idioma del vecino simulado (es o en)",
         "no_token": "PEAM_BOT_TOKEN: falta el token del bot (créelo con @BotFather). Para probar sin token: peam-bot chat",
         "webhook_secret": "PEAM_WEBHOOK_SECRET: es obligatorio cuando se usa PEAM_WEBHOOK_URL",
+        "portfolio": "Cartera Abierta de Proyectos: importar o exportar una hoja de cálculo (CSV o XLSX)",
+        "portfolio_import": "valida todo el archivo y, si no tiene errores, crea o actualiza los proyectos por su código",
+        "portfolio_export": "escribe todos los proyectos en el archivo (.csv o .xlsx), en el mismo formato que la importación",
+        "portfolio_file": "archivo .csv o .xlsx",
+        "exported": "Se exportaron {n} proyectos a {path}.",
+        "bad_format": "use un archivo .csv o .xlsx",
     },
     "en": {
         "prog": "Telegram assistant of the Strategic Plan of Metropolitan Arequipa (PEAM).",
@@ -33,6 +39,12 @@ HELP = {
         "lang": "language of the simulated resident (es or en)",
         "no_token": "PEAM_BOT_TOKEN: the bot token is missing (create it with @BotFather). To try without one: peam-bot chat",
         "webhook_secret": "PEAM_WEBHOOK_SECRET: required when PEAM_WEBHOOK_URL is set",
+        "portfolio": "Open Project Portfolio: import or export a spreadsheet (CSV or XLSX)",
+        "portfolio_import": "check the whole file and, if it has no errors, create or update the projects by code",
+        "portfolio_export": "write every project to the file (.csv or .xlsx), in the same format the import reads",
+        "portfolio_file": ".csv or .xlsx file",
+        "exported": "Exported {n} projects to {path}.",
+        "bad_format": "use a .csv or .xlsx file",
     },
 }
 
@@ -57,6 +69,11 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     db = sub.add_parser("db", help=h["db"], description=h["db"])
     dbsub = db.add_subparsers(dest="db_command", required=True)
     dbsub.add_parser("upgrade", help=h["upgrade"], description=h["upgrade"])
+    portfolio = sub.add_parser("portfolio", help=h["portfolio"], description=h["portfolio"])
+    psub = portfolio.add_subparsers(dest="portfolio_command", required=True)
+    for name in ("import", "export"):
+        cmd = psub.add_parser(name, help=h[f"portfolio_{name}"], description=h[f"portfolio_{name}"])
+        cmd.add_argument("file", metavar="FILE", help=h["portfolio_file"])
     return parser
 
 
@@ -81,6 +98,30 @@ async def _db_upgrade(settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     try:
         await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _portfolio(settings: Settings, command: str, file: str, lang: str) -> int:
+    """Import (exit 1 if the file has errors: nothing is imported) or export the project portfolio."""
+    from pathlib import Path
+
+    from peam_bot.services import spreadsheet
+    from peam_bot.storage.db import make_engine, make_session_factory, upgrade
+
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with make_session_factory(engine)() as session:
+            if command == "import":
+                report = await spreadsheet.import_file(session, Path(file), actor_id=None)
+                if report.ok:
+                    await session.commit()
+                print(report.summary(lang))
+                return 0 if report.ok else 1
+            n = await spreadsheet.export_file(session, Path(file))
+            print(HELP[lang]["exported"].format(n=n, path=file))
+            return 0
     finally:
         await engine.dispose()
 
@@ -119,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
             from peam_bot.chat import run_chat
 
             asyncio.run(run_chat(args.db, args.lang))
+        elif args.command == "portfolio":
+            if args.portfolio_command == "export" and not args.file.lower().endswith((".csv", ".xlsx")):
+                return fail(HELP[lang]["bad_format"])
+            return asyncio.run(_portfolio(settings, args.portfolio_command, args.file, lang))
     except KeyboardInterrupt:
         return 130
     except OSError as exc:
