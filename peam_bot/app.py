@@ -33,6 +33,9 @@ ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "inline_query"
 
 # (Spanish command, English alias, description); both names work in every language
 COMMANDS = [
+    ("proyectos", "projects", N_("Ver los proyectos del plan")),
+    ("buscar", "search", N_("Buscar un proyecto")),
+    ("siguiendo", "following", N_("Proyectos que sigo")),
     ("proponer", "propose", N_("Enviar una iniciativa")),
     ("mis_iniciativas", "my_initiatives", N_("Ver mis iniciativas")),
     ("estado", "status", N_("Consultar una iniciativa por su código")),

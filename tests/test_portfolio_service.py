@@ -447,7 +447,8 @@ async def test_add_update_records_changes_and_notifies_followers(session_factory
         assert sorted(p.chat_id for p in photos) == [1001, 1002]
         for p in photos:
             assert p.payload["photo"] == "AgAD-photo"
-            assert len(visible(p.payload["caption"])) <= 1024 and "/estado P-012" in p.payload["caption"]
+            command = "/estado P-012" if p.chat_id == 1001 else "/status P-012"  # each follower's language
+            assert len(visible(p.payload["caption"])) <= 1024 and command in p.payload["caption"]
             assert "Nueva fase" not in p.payload["caption"]  # nothing but the text changed
 
 

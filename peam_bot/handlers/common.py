@@ -22,6 +22,9 @@ routes = Routes("common")
 def help_text() -> str:
     return _(
         "<b>¿Cómo le ayudo?</b>\n"
+        "/proyectos — ver los proyectos del plan y su avance\n"
+        "/buscar puente Chilina — buscar un proyecto (o escriba su nombre)\n"
+        "/siguiendo — los proyectos que sigue\n"
         "/proponer — enviar una iniciativa para su distrito\n"
         "/mis_iniciativas — ver las que envió y su estado\n"
         "/estado INI-2026-00012 — consultar una iniciativa por su código\n"

@@ -8,10 +8,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peam_bot.config import Settings
 from peam_bot.i18n import gettext as _
 from peam_bot.storage.models import User
 
-Opener = Callable[[Message, FSMContext, AsyncSession, User, str], Awaitable[None]]
+Opener = Callable[[Message, FSMContext, AsyncSession, User, str, Settings], Awaitable[None]]
 _openers: dict[str, Opener] = {}
 
 
@@ -26,11 +27,11 @@ def register(prefix: str) -> Callable[[Opener], Opener]:
 
 
 async def open_payload(
-    message: Message, state: FSMContext, session: AsyncSession, user: User, payload: str
+    message: Message, state: FSMContext, session: AsyncSession, user: User, payload: str, settings: Settings
 ) -> None:
     prefix, _sep, rest = payload.partition("_")
     opener = _openers.get(prefix)
     if opener is None:
         await message.answer(_("No reconocí ese enlace. Use el menú para continuar."))
         return
-    await opener(message, state, session, user, rest)
+    await opener(message, state, session, user, rest, settings)

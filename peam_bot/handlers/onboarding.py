@@ -10,6 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peam_bot.config import Settings
 from peam_bot.handlers import deeplinks
 from peam_bot.handlers.ui import (
     ConsentCb,
@@ -71,7 +72,9 @@ async def ask_district(message: Message, session: AsyncSession, page: str = "mai
     )
 
 
-async def finish(message: Message, state: FSMContext, session: AsyncSession, user: User, first: bool) -> None:
+async def finish(
+    message: Message, state: FSMContext, session: AsyncSession, user: User, first: bool, settings: Settings
+) -> None:
     payload = (await state.get_data()).get("payload")
     await state.clear()
     name = await reference.district_name(session, user.district)
@@ -82,7 +85,7 @@ async def finish(message: Message, state: FSMContext, session: AsyncSession, use
     )
     await message.answer(text, reply_markup=main_menu())
     if payload:
-        await deeplinks.open_payload(message, state, session, user, payload)
+        await deeplinks.open_payload(message, state, session, user, payload, settings)
 
 
 @routes.message(CommandStart())
@@ -93,6 +96,7 @@ async def start(
     session: AsyncSession,
     user: User | None,
     locale: str,
+    settings: Settings,
 ) -> None:
     payload = command.args.strip() if command.args else None
     if payload and not PAYLOAD_RE.match(payload):
@@ -106,7 +110,7 @@ async def start(
         await ask_district(message, session)
         return
     await state.set_data({"payload": payload} if payload else {})
-    await finish(message, state, session, user, first=False)
+    await finish(message, state, session, user, first=False, settings=settings)
 
 
 @routes.callback_query(ConsentCb.filter(F.answer == "yes"), Onboarding.consent)
@@ -142,6 +146,7 @@ async def district_chosen(
     state: FSMContext,
     session: AsyncSession,
     user: User | None,
+    settings: Settings,
 ) -> None:
     if user is None or not isinstance(query.message, Message):
         await query.answer(_("Ese botón ya no está activo."))
@@ -162,12 +167,12 @@ async def district_chosen(
             district=await reference.district_name(session, user.district)
         )
     )
-    await finish(query.message, state, session, user, first=True)
+    await finish(query.message, state, session, user, first=True, settings=settings)
 
 
 @routes.message(Onboarding.district, F.text, ~F.text.startswith("/"))
 async def district_typed(
-    message: Message, state: FSMContext, session: AsyncSession, user: User | None
+    message: Message, state: FSMContext, session: AsyncSession, user: User | None, settings: Settings
 ) -> None:
     """Some residents type the district's name instead of pressing its button."""
     slug = reference.match_district(await reference.districts(session), message.text or "")
@@ -176,7 +181,7 @@ async def district_typed(
         await ask_district(message, session)
         return
     await users.set_district(session, user, slug)
-    await finish(message, state, session, user, first=True)
+    await finish(message, state, session, user, first=True, settings=settings)
 
 
 @routes.message(Onboarding.district)

@@ -249,7 +249,7 @@ async def propose(
 
 @deeplinks.register("proponer")
 async def open_propose(
-    message: Message, state: FSMContext, session: AsyncSession, user: User, rest: str
+    message: Message, state: FSMContext, session: AsyncSession, user: User, rest: str, settings: Settings
 ) -> None:
     await start_form(message, state, session, user, user.locale)
 

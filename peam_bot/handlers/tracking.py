@@ -8,7 +8,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peam_bot.handlers import deeplinks
+from peam_bot.config import Settings
+from peam_bot.handlers import deeplinks, portfolio
 from peam_bot.handlers.ui import MENU_MINE, MENU_STATUS, StatusCb, main_menu, menu_labels
 from peam_bot.i18n import gettext as _
 from peam_bot.routing import Routes
@@ -71,12 +72,23 @@ async def show_status(message: Message, session: AsyncSession, code: str, locale
 @routes.message(Command("estado", "status"))
 @routes.message(F.text.in_(menu_labels(MENU_STATUS)))
 async def status_command(
-    message: Message, session: AsyncSession, locale: str, command: CommandObject | None = None
+    message: Message,
+    session: AsyncSession,
+    user: User,
+    locale: str,
+    settings: Settings,
+    command: CommandObject | None = None,
 ) -> None:
     if command is not None and command.args:
-        await show_status(message, session, command.args.strip(), locale)
+        code = command.args.strip()
+        if portfolio.loose_code(code):
+            await portfolio.open_card(message, session, code, user, locale, settings)
+            return
+        await show_status(message, session, code, locale)
         return
-    await message.answer(_("Escriba el código de la iniciativa, por ejemplo INI-2026-00012."))
+    await message.answer(
+        _("Escriba el código de la iniciativa o del proyecto, por ejemplo INI-2026-00012 o P-012.")
+    )
 
 
 @routes.message(F.text.regexp(r"(?i)^\s*INI-\d{4}-\d{5}\s*$"))
@@ -95,6 +107,6 @@ async def status_button(
 
 @deeplinks.register("ini")
 async def open_initiative(
-    message: Message, state: FSMContext, session: AsyncSession, user: User, rest: str
+    message: Message, state: FSMContext, session: AsyncSession, user: User, rest: str, settings: Settings
 ) -> None:
     await show_status(message, session, rest, user.locale)

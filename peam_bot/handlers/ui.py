@@ -58,7 +58,8 @@ MENU_PROPOSE = N_("📝 Proponer iniciativa")
 MENU_MINE = N_("📋 Mis iniciativas")
 MENU_STATUS = N_("🔎 Consultar estado")
 MENU_HELP = N_("❓ Ayuda")
-MENU_LABELS = (MENU_PROPOSE, MENU_MINE, MENU_STATUS, MENU_HELP)
+MENU_PROJECTS = N_("🏗 Proyectos")
+MENU_LABELS = (MENU_PROPOSE, MENU_MINE, MENU_STATUS, MENU_HELP, MENU_PROJECTS)
 
 LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 
@@ -71,7 +72,7 @@ def menu_labels(label: str) -> set[str]:
 def main_menu() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         keyboard=[
-            [KeyboardButton(text=_(MENU_PROPOSE))],
+            [KeyboardButton(text=_(MENU_PROPOSE)), KeyboardButton(text=_(MENU_PROJECTS))],
             [KeyboardButton(text=_(MENU_MINE)), KeyboardButton(text=_(MENU_STATUS))],
             [KeyboardButton(text=_(MENU_HELP))],
         ],

@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.i18n import gettext
 from peam_bot.services import reference
-from peam_bot.services.formatting import fmt_date, fmt_datetime
+from peam_bot.services.formatting import fmt_date, fmt_datetime, fmt_money
 from peam_bot.services.initiatives import STATUS_LABELS, Draft
 from peam_bot.services.text import esc, truncate
-from peam_bot.storage.models import Initiative
+from peam_bot.storage.models import Initiative, Project
 
 STAFF_LOCALE = "es"
 
@@ -107,3 +107,53 @@ async def public_status(session: AsyncSession, ini: Initiative, locale: str) -> 
             line += f" — {esc(truncate(ev.note, 300))}"
         lines.append(line)
     return "\n".join(lines)
+
+
+async def project_card(session: AsyncSession, project: Project, locale: str, followers: int) -> str:
+    """A project's public card: phase, progress, money, funding, districts, last news."""
+    from peam_bot.services import portfolio
+
+    _ = lambda s: gettext(s, locale)  # noqa: E731
+    names = [await reference.district_name(session, d) for d in project.district_slugs]
+    lines = [
+        f"🏗 <b>{esc(project.name)}</b>",
+        _("Código: {code} · Tema: {theme}").format(
+            code=esc(project.code), theme=esc(_(await reference.theme_name(session, project.axis)))
+        ),
+        _("Fase: <b>{phase}</b>").format(phase=esc(portfolio.phase_label(project.phase, locale))),
+        _("Avance: {bar}").format(bar=portfolio.progress_bar(project.progress)),
+    ]
+    if project.approved_budget is not None:
+        lines.append(
+            _("Presupuesto aprobado: {amount}").format(amount=fmt_money(project.approved_budget, locale))
+        )
+    if project.estimated_cost is not None:
+        lines.append(_("Costo estimado: {amount}").format(amount=fmt_money(project.estimated_cost, locale)))
+    if project.funding:
+        sources = []
+        for f in project.funding:
+            label = _(portfolio.FUNDING_LABELS.get(f.source, f.source))
+            sources.append(f"{label} {f.year}" if f.year else label)
+        lines.append(_("Financiamiento: {sources}").format(sources=esc(", ".join(sources))))
+    lines.append(_("Distritos: {districts}").format(districts=esc(", ".join(names) or "—")))
+    if project.responsible:
+        lines.append(_("Responsable: {who}").format(who=esc(project.responsible)))
+    if project.updates:
+        last = project.updates[-1]
+        lines += [
+            "",
+            _("<b>Última novedad</b> ({date}):").format(date=fmt_date(last.created_at, locale)),
+            esc(truncate(last.text, 600)),
+        ]
+    lines += ["", _("👥 {n} vecinos siguen este proyecto.").format(n=followers)]
+    return "\n".join(lines)
+
+
+def project_line(project: Project, locale: str) -> str:
+    from peam_bot.services import portfolio
+
+    return (
+        f"<b>{esc(project.code)}</b> · {esc(truncate(project.name, 70))} — "
+        + esc(portfolio.phase_label(project.phase, locale))
+        + f" ({project.progress} %)"
+    )
