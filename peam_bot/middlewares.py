@@ -15,6 +15,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peam_bot.i18n import current_locale, gettext, pick_locale
@@ -138,11 +139,32 @@ class DbSessionMiddleware(BaseMiddleware):
     ) -> None:
         self.session_factory = session_factory
         self.on_commit = on_commit
+        # Telegram's update ids grow. Ids above the highest one stored before this process started
+        # can only have been handled by this process, and those are remembered here: only older ids
+        # need a database look-up.
+        self._floor: int | None = None
+        self._recent: set[int] = set()
+        self._recent_order: deque[int] = deque()
+
+    async def _seen(self, session: AsyncSession, update_id: int) -> bool:
+        if self._floor is None:
+            self._floor = (await session.execute(select(func.max(ProcessedUpdate.update_id)))).scalar() or 0
+        if update_id in self._recent:
+            return True
+        if update_id > self._floor:
+            return False
+        return await session.get(ProcessedUpdate, update_id) is not None
+
+    def _remember(self, update_id: int) -> None:
+        self._recent.add(update_id)
+        self._recent_order.append(update_id)
+        if len(self._recent_order) > 100_000:
+            self._recent.discard(self._recent_order.popleft())
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         async with self.session_factory() as session:
-            if await session.get(ProcessedUpdate, event.update_id) is not None:
+            if await self._seen(session, event.update_id):
                 data["duplicate_update"] = True
                 return None
             session.add(ProcessedUpdate(update_id=event.update_id))
@@ -151,6 +173,7 @@ class DbSessionMiddleware(BaseMiddleware):
             try:
                 result = await handler(event, data)
                 await session.commit()
+                self._remember(event.update_id)
             except Exception:
                 await session.rollback()
                 raise

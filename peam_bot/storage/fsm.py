@@ -1,91 +1,136 @@
 """aiogram FSM storage in our database, so a half-filled form survives a crash and a restart.
 
-While an update is being handled, the state is read and written through that update's session
-(`update_session`), so the conversation state commits or rolls back together with the rest of
-the update's work. Outside an update it uses short transactions of its own.
+While an update is being handled, state changes are collected on that update's session and written
+in its transaction (just before its commit), so the conversation state commits or rolls back together
+with the rest of the update's work. Committed states are also kept in memory, so reading a state does
+not cost a database round trip; the database stays the truth after a restart. This storage belongs
+to one bot process (with several processes, use Redis: PEAM_REDIS_URL).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
+from sqlalchemy import delete, event, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from peam_bot.storage.models import FsmRecord, utcnow
 
 update_session: ContextVar[AsyncSession | None] = ContextVar("update_session", default=None)
 
-_MISSING = object()
+Entry = tuple[str | None, dict[str, Any]]
+PENDING = "fsm_pending"
 
 
 class DatabaseStorage(BaseStorage):
     def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], key_builder: KeyBuilder | None = None
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        key_builder: KeyBuilder | None = None,
+        cache_size: int = 100_000,
     ) -> None:
         self.session_factory = session_factory
         self.key_builder = key_builder or DefaultKeyBuilder(with_destiny=True)
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, Entry] = OrderedDict()
 
-    async def _record(self, session: AsyncSession, key: str) -> FsmRecord | None:
-        cache: dict[str, Any] = session.info.setdefault("fsm", {})
-        rec = cache.get(key, _MISSING)
-        if rec is _MISSING:
-            rec = await session.get(FsmRecord, key)
-            cache[key] = rec
-        return rec  # type: ignore[return-value]
+    # --- memory cache of committed states -----------------------------------------------------------
+    def _remember(self, key: str, entry: Entry) -> None:
+        self._cache[key] = entry
+        self._cache.move_to_end(key)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
 
-    async def _write(self, session: AsyncSession, key: str, values: dict[str, Any]) -> None:
-        rec = await self._record(session, key)
-        state = values["state"] if "state" in values else (rec.state if rec else None)
-        data = values["data"] if "data" in values else (rec.data if rec else {})
-        cache: dict[str, Any] = session.info["fsm"]
-        if state is None and not data:
-            if rec is not None:
-                if rec in session.new:
-                    session.expunge(rec)
-                else:
-                    await session.delete(rec)
-            cache[key] = None
-        elif rec is None:
-            rec = FsmRecord(key=key, state=state, data=data, updated_at=utcnow())
-            session.add(rec)
-            cache[key] = rec
-        else:
-            rec.state, rec.data, rec.updated_at = state, data, utcnow()
+    async def _committed(self, key: str) -> Entry:
+        entry = self._cache.get(key)
+        if entry is None:
+            async with self.session_factory() as own:
+                row = (
+                    await own.execute(select(FsmRecord.state, FsmRecord.data).where(FsmRecord.key == key))
+                ).first()
+            entry = (row.state, dict(row.data or {})) if row else (None, {})
+            self._remember(key, entry)
+        return entry
+
+    # --- writes, inside an update or on their own ---------------------------------------------------
+    def _attach(self, session: AsyncSession) -> dict[str, Entry]:
+        if not session.info.get("fsm_hooked"):
+            session.info["fsm_hooked"] = True  # the listeners live as long as this (short) session
+            sync = session.sync_session
+            event.listen(sync, "before_commit", self._flush_pending)
+            event.listen(sync, "after_commit", self._after_commit)
+            event.listen(sync, "after_rollback", self._after_rollback)
+        pending: dict[str, Entry] = session.info.setdefault(PENDING, {})
+        return pending
+
+    def _flush_pending(self, sync: Session) -> None:
+        pending: dict[str, Entry] = sync.info.get(PENDING) or {}
+        if not pending:
+            return
+        dialect = sync.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        now = utcnow()
+        for key, (state, data) in pending.items():
+            if state is None and not data:
+                sync.execute(delete(FsmRecord).where(FsmRecord.key == key))
+                continue
+            stmt = insert(FsmRecord).values(key=key, state=state, data=data, updated_at=now)
+            sync.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=[FsmRecord.key],
+                    set_={"state": stmt.excluded.state, "data": stmt.excluded.data, "updated_at": now},
+                )
+            )
+
+    def _after_commit(self, sync: Session) -> None:
+        for key, entry in (sync.info.pop(PENDING, None) or {}).items():
+            self._remember(key, entry)
+
+    def _after_rollback(self, sync: Session) -> None:
+        sync.info.pop(PENDING, None)
 
     async def _update(self, key: StorageKey, **values: Any) -> None:
         k = self.key_builder.build(key)
         session = update_session.get()
         if session is not None:
-            await self._write(session, k, values)
+            pending = self._attach(session)
+            state, data = pending[k] if k in pending else await self._committed(k)
+        else:
+            state, data = await self._committed(k)
+        entry: Entry = (values.get("state", state), dict(values.get("data", data)))
+        if session is not None:
+            pending[k] = entry
             return
         async with self.session_factory() as own, own.begin():
-            await self._write(own, k, values)
+            self._attach(own)[k] = entry
 
-    async def _read(self, key: StorageKey) -> FsmRecord | None:
+    async def _read(self, key: StorageKey) -> Entry:
         k = self.key_builder.build(key)
         session = update_session.get()
-        if session is not None:
-            return await self._record(session, k)
-        async with self.session_factory() as own:
-            return await own.get(FsmRecord, k)
+        pending = session.info.get(PENDING) if session is not None else None
+        if pending and k in pending:
+            return pending[k]
+        return await self._committed(k)
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         await self._update(key, state=state.state if isinstance(state, State) else state)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        rec = await self._read(key)
-        return rec.state if rec else None
+        return (await self._read(key))[0]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         await self._update(key, data=dict(data))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        rec = await self._read(key)
-        return dict(rec.data) if rec and rec.data else {}
+        return dict((await self._read(key))[1])
 
     async def close(self) -> None:
         return None
