@@ -138,6 +138,7 @@ class Stats:
     similar: int = 0
     submitted: int = 0
     sent: int = 0  # pushed updates (any time)
+    bot_warnings: int = 0  # WARNING+ lines logged by a bot running as its own process
     by_step: dict[str, list[float]] = field(default_factory=dict)  # step -> latencies (s), in window
 
     def record(self, pushed: float, first_reply: float, done: float, step: str = "") -> None:

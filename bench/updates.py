@@ -8,22 +8,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import html
 import json
 import logging
 import random
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
-
-from aiogram import Bot, Dispatcher
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.types import CallbackQuery, Message
 
 from bench.common import (
     STAFF_CHAT,
@@ -37,6 +30,8 @@ from bench.common import (
     percentile,
     start_emulator,
 )
+from bench.echo_bot import echo_dispatcher, make_bot
+from bench.processes import BotProcess
 from peam_bot.app import ALLOWED_UPDATES, App
 from peam_bot.config import Settings
 from peam_bot.middlewares import ThrottleMiddleware
@@ -118,11 +113,36 @@ async def closed_loop(
     return stats
 
 
+async def start_bot(
+    args: argparse.Namespace, tg: BenchTelegram, workdir: Path, name: str
+) -> tuple[Callable[[], Awaitable[int]], tuple[int, float] | None]:
+    """The bot on the emulator: its own process (`peam-bot run`, the default) or in this process.
+    Returns a stopper (giving the number of WARNING+ lines the bot logged) and its throttle."""
+    db_url = f"sqlite+aiosqlite:///{workdir / (name + '.db')}"
+    if args.in_process:
+        app = await App.create(bot_settings(tg, db_url))
+        await app.start_polling()
+
+        async def stop_app() -> int:
+            await app.close()
+            return 0
+
+        return stop_app, live_throttle(app)
+    proc = BotProcess("peam_bot.cli", ["run"], tg, workdir / f"{name}.log", db_url)
+    await proc.ready()
+
+    async def stop_proc() -> int:
+        await proc.stop()
+        return proc.warnings()
+
+    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    throttle = (defaults.throttle_limit, defaults.throttle_window) if defaults.throttle_limit > 0 else None
+    return stop_proc, throttle
+
+
 async def bot_saturation(args: argparse.Namespace, workdir: Path) -> tuple[Stats, tuple[int, float] | None]:
     tg = await start_emulator()
-    app = await App.create(bot_settings(tg, f"sqlite+aiosqlite:///{workdir / 'saturation.db'}"))
-    await app.start_polling()
-    throttle = live_throttle(app)
+    stop, throttle = await start_bot(args, tg, workdir, "saturation")
     try:
         stats = await closed_loop(
             "bot",
@@ -136,33 +156,25 @@ async def bot_saturation(args: argparse.Namespace, workdir: Path) -> tuple[Stats
             args.reply_timeout,
         )
     finally:
-        await app.close()
+        stats.bot_warnings += await stop()
         await tg.stop()
     return stats, throttle
 
 
-def echo_dispatcher() -> Dispatcher:
-    dp = Dispatcher()
-
-    @dp.message()
-    async def echo(message: Message) -> None:
-        await message.answer(html.escape(message.text or "ok"))
-
-    @dp.callback_query()
-    async def echo_button(query: CallbackQuery) -> None:
-        if query.message is not None:
-            await query.bot.send_message(query.message.chat.id, "ok")  # type: ignore[union-attr]
-
-    return dp
-
-
 async def echo_saturation(args: argparse.Namespace) -> Stats:
     tg = await start_emulator()
-    bot = Bot(
-        TOKEN,
-        session=AiohttpSession(api=TelegramAPIServer.from_base(tg.base_url)),
-        default=DefaultBotProperties(parse_mode="HTML"),
-    )
+    if not args.in_process:
+        proc = BotProcess("bench.echo_bot", [], tg, Path(tempfile.gettempdir()) / "peam-bench-echo.log")
+        await proc.ready()
+        try:
+            return await closed_loop(
+                "echo", tg, Resident.run_echo_flow, args.residents, args.warmup, args.duration, None,
+                args.seed, args.reply_timeout,
+            )  # fmt: skip
+        finally:
+            await proc.stop()
+            await tg.stop()
+    bot = make_bot(TOKEN, tg.base_url)
     dp = echo_dispatcher()
     polling = asyncio.create_task(
         dp.start_polling(bot, allowed_updates=ALLOWED_UPDATES, handle_signals=False, close_bot_session=False)
@@ -242,9 +254,7 @@ class OpenLoop:
 
 async def bot_latency(args: argparse.Namespace, workdir: Path) -> tuple[Stats, dict[str, Any]]:
     tg = await start_emulator()
-    app = await App.create(bot_settings(tg, f"sqlite+aiosqlite:///{workdir / 'latency.db'}"))
-    await app.start_polling()
-    throttle = live_throttle(app)
+    stop, throttle = await start_bot(args, tg, workdir, "latency")
     stats = Stats(window_start=float("inf"))
     gate = OpenLoop(args.latency_residents)
     rng = random.Random(args.seed)
@@ -294,7 +304,7 @@ async def bot_latency(args: argparse.Namespace, workdir: Path) -> tuple[Stats, d
             "answered": stats.completed_total - done_before,
         }
     finally:
-        await app.close()
+        stats.bot_warnings += await stop()
         await tg.stop()
     return stats, info
 
@@ -314,6 +324,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--skip", choices=["bot", "echo", "latency"], action="append", default=[])
     p.add_argument("--quick", action="store_true", help="2-3 s smoke run of every part")
+    p.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run the bot and the echo bot inside this process (sharing one core with the emulator "
+        "and the simulated residents) instead of as their own processes",
+    )
     args = p.parse_args(argv)
     if args.quick:
         args.duration = 2.5
@@ -381,7 +397,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "latency_duration_s": args.latency_duration,
         "latency_samples": len(lat.latencies) if lat else None,
         "latency_missed_ticks": lat_info.get("missed_ticks"),
-        "bot_log_warnings": sum(counter.counts.values()),
+        "bot_log_warnings": sum(counter.counts.values()) + sum(s.bot_warnings for s in (bot, lat) if s),
+        "bot_process": "in-process" if args.in_process else "own process (peam-bot run)",
         "targets_met": {
             "ratio>=0.5": None if ratio is None else ratio >= RATIO_TARGET,
             "p99_ms<=50": None if p99 is None else p99 <= P99_TARGET_MS,

@@ -74,7 +74,13 @@ def build_dispatcher(
     dp["update_log"] = update_log = UpdateLogMiddleware()
     dp.update.outer_middleware(update_log)
     dp.update.outer_middleware(ThrottleMiddleware(settings.throttle_limit, settings.throttle_window))
-    dp.update.outer_middleware(DbSessionMiddleware(session_factory, worker.wake if worker else lambda: None))
+    dp.update.outer_middleware(
+        DbSessionMiddleware(
+            session_factory,
+            worker.wake if worker else lambda: None,
+            serialize_commits=settings.database_url.startswith("sqlite"),
+        )
+    )
     dp.update.outer_middleware(UserLocaleMiddleware())
     dp.include_router(admin.setup())
     dp.include_router(handlers.setup())

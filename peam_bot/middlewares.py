@@ -135,10 +135,17 @@ class DbSessionMiddleware(BaseMiddleware):
     single write lock short (it is not held across calls to Telegram)."""
 
     def __init__(
-        self, session_factory: async_sessionmaker[AsyncSession], on_commit: Callable[[], None]
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        on_commit: Callable[[], None],
+        serialize_commits: bool = False,
     ) -> None:
         self.session_factory = session_factory
         self.on_commit = on_commit
+        # SQLite has one writer at a time, and a writer that finds the database busy sleeps and retries
+        # (up to 100 ms a try): under load some updates lost that race again and again, for seconds.
+        # Queuing the commits here, in arrival order, is fair and never sleeps.
+        self._commit_lock: asyncio.Lock | None = asyncio.Lock() if serialize_commits else None
         # Telegram's update ids grow. Ids above the highest one stored before this process started
         # can only have been handled by this process, and those are remembered here: only older ids
         # need a database look-up.
@@ -172,7 +179,11 @@ class DbSessionMiddleware(BaseMiddleware):
             token = update_session.set(session)
             try:
                 result = await handler(event, data)
-                await session.commit()
+                if self._commit_lock is not None:
+                    async with self._commit_lock:
+                        await session.commit()
+                else:
+                    await session.commit()
                 self._remember(event.update_id)
             except Exception:
                 await session.rollback()

@@ -568,6 +568,9 @@ async def submit(
     year = datetime.now(settings.tz).year
     ini = await initiatives.submit(session, user.id, draft, settings.staff_chat_id, year)
     await state.clear()
+    # Submitting takes SQLite's write lock (the code counter); commit before talking to Telegram so
+    # other residents' updates do not wait behind this reply. The middleware's commit is then empty.
+    await session.commit()
     await message.answer(
         _(
             "✅ Recibimos su iniciativa. Su código es <b>{code}</b>.\n"
