@@ -41,7 +41,11 @@ class BotProcess:
 
     def warnings(self) -> int:
         text = self.log_path.read_text(errors="replace")
-        return sum(1 for line in text.splitlines() if " WARNING " in line or " ERROR " in line)
+        return sum(
+            1
+            for line in text.splitlines()
+            if (" WARNING " in line or " ERROR " in line) and "Received SIGTERM" not in line  # our stop
+        )
 
     async def stop(self) -> None:
         self.proc.terminate()
