@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from aiogram import F
@@ -272,44 +273,28 @@ async def command_in_form(message: Message, state: FSMContext, session: AsyncSes
 # --- text steps ------------------------------------------------------------------------------------
 
 
-@routes.message(Propose.title, F.text)
-async def got_title(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
+TEXT_STEPS: dict[str, tuple[str, Callable[[str], str], str]] = {
+    # state: (draft field, validator, next step)
+    Propose.title.state: ("title", initiatives.validate_title, Propose.description.state),
+    Propose.description.state: ("description", initiatives.validate_description, Propose.district.state),
+    Propose.org_name.state: ("org_name", initiatives.validate_org_name, Propose.review.state),
+}
+
+
+@routes.message(StateFilter(Propose.title, Propose.description, Propose.org_name), F.text)
+async def got_text(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
+    field, validate, nxt = TEXT_STEPS[await state.get_state() or ""]
     try:
-        value = initiatives.validate_title(message.text or "")
+        value = validate(message.text or "")
     except InvalidInput as exc:
-        await message.answer(invalid_text("title", exc, message.text or ""))
-        return
-    draft, _d = await load(state)
-    draft.title = value
-    await save(state, draft)
-    await go(message, state, session, locale, Propose.description.state)
-
-
-@routes.message(Propose.description, F.text)
-async def got_description(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    try:
-        value = initiatives.validate_description(message.text or "")
-    except InvalidInput as exc:
-        await message.answer(invalid_text("description", exc, message.text or ""))
-        return
-    draft, _d = await load(state)
-    draft.description = value
-    await save(state, draft)
-    await go(message, state, session, locale, Propose.district.state)
-
-
-@routes.message(Propose.org_name, F.text)
-async def got_org_name(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    try:
-        value = initiatives.validate_org_name(message.text or "")
-    except InvalidInput as exc:
-        await message.answer(invalid_text("org_name", exc, message.text or ""))
+        await message.answer(invalid_text(field, exc, message.text or ""))
         return
     draft, data = await load(state)
-    draft.org_name = value
-    draft.org_type = data.get("org_type_pending") or "territorial"
-    await save(state, draft, editing=False)
-    await go(message, state, session, locale, Propose.review.state)
+    setattr(draft, field, value)
+    if field == "org_name":
+        draft.org_type = data.get("org_type_pending") or "territorial"
+    await save(state, draft)
+    await go(message, state, session, locale, nxt)
 
 
 # --- buttons ---------------------------------------------------------------------------------------

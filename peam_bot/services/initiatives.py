@@ -73,7 +73,7 @@ class InvalidInput(ValueError):
         self.params = params
 
 
-def _check_length(value: str, lo: int, hi: int) -> str:
+def check_length(value: str, lo: int, hi: int) -> str:
     value = text.clean_input(value)
     if not value:
         raise InvalidInput("empty", min=lo, max=hi)
@@ -87,21 +87,21 @@ def _check_length(value: str, lo: int, hi: int) -> str:
 
 
 def validate_title(value: str) -> str:
-    value = _check_length(value.replace("\n", " "), TITLE_MIN, TITLE_MAX)
+    value = check_length(value.replace("\n", " "), TITLE_MIN, TITLE_MAX)
     if text.letter_count(value) < 3:
         raise InvalidInput("no_letters", min=TITLE_MIN, max=TITLE_MAX)
     return value
 
 
 def validate_description(value: str) -> str:
-    value = _check_length(value, DESC_MIN, DESC_MAX)
+    value = check_length(value, DESC_MIN, DESC_MAX)
     if text.letter_count(value) < 10:
         raise InvalidInput("no_letters", min=DESC_MIN, max=DESC_MAX)
     return value
 
 
 def validate_org_name(value: str) -> str:
-    return _check_length(value.replace("\n", " "), ORG_MIN, ORG_MAX)
+    return check_length(value.replace("\n", " "), ORG_MIN, ORG_MAX)
 
 
 # the province of Arequipa, with a margin (its 29 districts lie within this box)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.i18n import N_, gettext
 from peam_bot.services import outbox, text
-from peam_bot.services.initiatives import InvalidInput, distance_m
+from peam_bot.services.initiatives import InvalidInput, check_length, distance_m
 from peam_bot.storage.models import (
     District,
     Project,
@@ -234,16 +234,7 @@ async def nearest(
 
 
 def validate_update_text(value: str) -> str:
-    value = text.clean_input(value)
-    if not value:
-        raise InvalidInput("empty", min=UPDATE_MIN, max=UPDATE_MAX)
-    if not text.has_letters(value):
-        raise InvalidInput("no_letters", min=UPDATE_MIN, max=UPDATE_MAX)
-    if len(value) < UPDATE_MIN:
-        raise InvalidInput("too_short", min=UPDATE_MIN, max=UPDATE_MAX)
-    if len(value) > UPDATE_MAX:
-        raise InvalidInput("too_long", min=UPDATE_MIN, max=UPDATE_MAX)
-    return value
+    return check_length(value, UPDATE_MIN, UPDATE_MAX)
 
 
 def validate_progress(value: int) -> int:
