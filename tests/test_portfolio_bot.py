@@ -50,7 +50,7 @@ async def test_browse_by_district_with_pages_and_card(app: App, resident: User) 
     (card,) = await resident.replies(1)
     code = first.split(" · ")[0]
     assert code in card.plain and "Fase:" in card.plain and "Avance:" in card.plain and "%" in card.plain
-    assert "Arequipa (Cercado)" in card.plain and "vecinos siguen este proyecto" in card.plain
+    assert "Arequipa (Cercado)" in card.plain and "Vecinos que siguen este proyecto:" in card.plain
 
 
 async def test_search_with_typos_and_no_result(app: App, resident: User) -> None:
@@ -85,10 +85,10 @@ async def test_follow_update_notifies_and_unfollow_stops(app: App, resident: Use
     await onboard(resident)
     await resident.send("/estado P-001")
     (card,) = await resident.replies(1)
-    assert "0 vecinos" in card.plain
+    assert "siguen este proyecto: 0" in card.plain
     await resident.press("Seguir")
     (card,) = await resident.replies(1)
-    assert card.edited and "1 vecinos" in card.plain and "Dejar de seguir" in card.buttons()[0][0][0]
+    assert card.edited and "siguen este proyecto: 1" in card.plain and "Dejar de seguir" in card.buttons()[0][0][0]
     await resident.send("/siguiendo")
     (mine,) = await resident.replies(1)
     assert "P-001" in mine.plain
@@ -107,7 +107,7 @@ async def test_follow_update_notifies_and_unfollow_stops(app: App, resident: Use
     await staff.replies(1)
     await staff.press("60 %")
     _e, confirm = await staff.replies(2)
-    assert "Se avisará a 1 seguidores" in confirm.plain
+    assert "Seguidores a los que se avisará: 1." in confirm.plain
     await staff.press("Publicar")
     _e, done = await staff.replies(2)
     assert "Publicado" in done.plain

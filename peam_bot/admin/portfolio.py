@@ -160,7 +160,7 @@ async def ask_confirm(message: Message, state: FSMContext, session: AsyncSession
         lines.append(_("Nuevo avance: {n} %").format(n=data["progress"]))
     project = await portfolio.get_project(session, data["code"])
     followers = await portfolio.followers_count(session, project.id) if project else 0
-    lines.append(_("Se avisará a {n} seguidores.").format(n=followers))
+    lines.append(_("Seguidores a los que se avisará: {n}.").format(n=followers))
     await message.answer("\n".join(lines), reply_markup=update_keyboard([(_("✅ Publicar"), "publish", "")]))
 
 
@@ -217,7 +217,7 @@ async def publish(query: CallbackQuery, state: FSMContext, session: AsyncSession
     await query.message.edit_reply_markup(reply_markup=None)
     followers = await portfolio.followers_count(session, project.id)
     await query.message.answer(
-        _("Publicado ✅. Avisaré a los {n} seguidores por aquí en los próximos minutos.").format(n=followers)
+        _("Publicado ✅. Seguidores a los que avisaré por aquí en los próximos minutos: {n}.").format(n=followers)
     )
 
 

@@ -145,7 +145,7 @@ async def project_card(session: AsyncSession, project: Project, locale: str, fol
             _("<b>Última novedad</b> ({date}):").format(date=fmt_date(last.created_at, locale)),
             esc(truncate(last.text, 600)),
         ]
-    lines += ["", _("👥 {n} vecinos siguen este proyecto.").format(n=followers)]
+    lines += ["", _("👥 Vecinos que siguen este proyecto: {n}").format(n=followers)]
     return "\n".join(lines)
 
 
