@@ -21,7 +21,6 @@ from aiogram.types import (
     Message,
     ReplyKeyboardMarkup,
 )
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.config import Settings
@@ -189,7 +188,7 @@ async def facet_menu(
     facet = {"d": "district", "a": "axis", "p": "phase"}[kind]
     labels = await facet_labels(session, kind, locale)
     counts = dict(await portfolio.facet_counts(session, facet))  # type: ignore[arg-type]
-    kb = InlineKeyboardBuilder()
+    rows: list[list[InlineKeyboardButton]] = []
     buttons = [
         InlineKeyboardButton(
             text=f"{label} ({counts[slug]})", callback_data=BrowseCb(kind=kind, value=slug).pack()
@@ -199,10 +198,10 @@ async def facet_menu(
     ]
     width = 1 if kind == "a" else 2
     for i in range(0, len(buttons), width):
-        kb.row(*buttons[i : i + width])
-    kb.row(InlineKeyboardButton(text=_("⬅️ Volver"), callback_data=BrowseCb(kind="menu").pack()))
+        rows.append(buttons[i : i + width])
+    rows.append([InlineKeyboardButton(text=_("⬅️ Volver"), callback_data=BrowseCb(kind="menu").pack())])
     title = {"d": _("Elija un distrito:"), "a": _("Elija un tema:"), "p": _("Elija una fase:")}[kind]
-    await query.message.edit_text(title, reply_markup=kb.as_markup())
+    await query.message.edit_text(title, reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))
 
 
 @routes.callback_query(BrowseCb.filter(F.kind == "menu"))

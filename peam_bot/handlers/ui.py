@@ -1,11 +1,13 @@
-"""Shared pieces of the resident interface: states, callback data, keyboards, main menu."""
+"""Shared pieces of the resident interface: states, callback data, keyboards, main menu.
+
+Keyboards are built as plain lists (aiogram's builders deep-copy every button, which showed in the
+profile of the busiest steps)."""
 
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from peam_bot.i18n import N_, available_locales, gettext
 from peam_bot.i18n import gettext as _
@@ -96,14 +98,16 @@ def consent_keyboard() -> InlineKeyboardMarkup:
 def district_keyboard(
     districts: list[tuple[str, str, bool]], purpose: str, page: str = "main", current: str | None = None
 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    rows: list[list[InlineKeyboardButton]] = []
     if current and purpose == "fm" and page == "main":
         name = next((n for s, n, _m in districts if s == current), current)
-        kb.row(
-            InlineKeyboardButton(
-                text=_("📍 {district} (el suyo)").format(district=name),
-                callback_data=DistrictCb(purpose=purpose, slug=current).pack(),
-            )
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=_("📍 {district} (el suyo)").format(district=name),
+                    callback_data=DistrictCb(purpose=purpose, slug=current).pack(),
+                )
+            ]
         )
     metro = page == "main"
     chosen = [(s, n) for s, n, m in districts if m == metro]
@@ -112,30 +116,27 @@ def district_keyboard(
         for s, n in chosen
     ]
     for i in range(0, len(buttons), 2):
-        kb.row(*buttons[i : i + 2])
+        rows.append(buttons[i : i + 2])
     if metro:
-        kb.row(
-            InlineKeyboardButton(
-                text=_("Otros distritos ➡️"), callback_data=DistrictCb(purpose=purpose, slug="_more").pack()
-            )
+        more = InlineKeyboardButton(
+            text=_("Otros distritos ➡️"), callback_data=DistrictCb(purpose=purpose, slug="_more").pack()
         )
     else:
-        kb.row(
-            InlineKeyboardButton(
-                text=_("⬅️ Volver"), callback_data=DistrictCb(purpose=purpose, slug="_main").pack()
-            )
+        more = InlineKeyboardButton(
+            text=_("⬅️ Volver"), callback_data=DistrictCb(purpose=purpose, slug="_main").pack()
         )
+    rows.append([more])
     if purpose == "fm":
-        kb.row(cancel_button())
-    return kb.as_markup()
+        rows.append([cancel_button()])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def theme_keyboard(themes: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    rows: list[list[InlineKeyboardButton]] = []
     for slug, name in themes:
-        kb.row(InlineKeyboardButton(text=_(name), callback_data=ThemeCb(slug=slug).pack()))
-    kb.row(cancel_button())
-    return kb.as_markup()
+        rows.append([InlineKeyboardButton(text=_(name), callback_data=ThemeCb(slug=slug).pack())])
+    rows.append([cancel_button()])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def form_button(text: str, action: str) -> InlineKeyboardButton:

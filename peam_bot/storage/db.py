@@ -18,6 +18,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # one connection per update in flight (an update keeps its session while it talks to Telegram)
         kwargs.setdefault("pool_size", 20)
         kwargs.setdefault("max_overflow", 80)
+        # sessions always end their transaction (commit or rollback) before giving the connection
+        # back, so the pool's extra rollback on return is a wasted round trip to aiosqlite's thread
+        kwargs.setdefault("pool_reset_on_return", None)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
