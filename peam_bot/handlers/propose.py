@@ -190,6 +190,15 @@ async def ask(
     await message.answer(text, reply_markup=markup)
 
 
+async def settle_press(query: CallbackQuery) -> Message | None:
+    """Answer a button press and take the buttons off its message (the step is done)."""
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return None
+    await query.message.edit_reply_markup(reply_markup=None)
+    return query.message
+
+
 async def go(
     message: Message,
     state: FSMContext,
@@ -450,23 +459,19 @@ async def skip(query: CallbackQuery, state: FSMContext, session: AsyncSession, l
 
 @routes.callback_query(FormCb.filter(F.action == "photos_done"), Propose.photos)
 async def photos_done(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    if not isinstance(query.message, Message):
+    if (message := await settle_press(query)) is None:
         return
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
-    await go(query.message, state, session, locale, Propose.location.state)
+    await go(message, state, session, locale, Propose.location.state)
 
 
 @routes.callback_query(FormCb.filter(F.action.in_({"org_territorial", "org_funcional"})), Propose.org)
 async def org_type(
     query: CallbackQuery, callback_data: FormCb, state: FSMContext, session: AsyncSession, locale: str
 ) -> None:
-    if not isinstance(query.message, Message):
+    if (message := await settle_press(query)) is None:
         return
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
     await state.update_data(org_type_pending=callback_data.action.removeprefix("org_"))
-    await go(query.message, state, session, locale, Propose.org_name.state)
+    await go(message, state, session, locale, Propose.org_name.state)
 
 
 EDIT_TARGETS = {
@@ -484,23 +489,19 @@ EDIT_TARGETS = {
 async def edit_field(
     query: CallbackQuery, callback_data: FormCb, state: FSMContext, session: AsyncSession, locale: str
 ) -> None:
-    if not isinstance(query.message, Message):
+    if (message := await settle_press(query)) is None:
         return
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
     target = EDIT_TARGETS[callback_data.action]
     await state.update_data(editing=True, photos_replaced=False)
     await state.set_state(target)
-    await ask(query.message, state, session, locale)
+    await ask(message, state, session, locale)
 
 
 @routes.callback_query(FormCb.filter(F.action == "back_review"), Propose.similar)
 async def back_to_review(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    if not isinstance(query.message, Message):
+    if (message := await settle_press(query)) is None:
         return
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
-    await go(query.message, state, session, locale, Propose.review.state)
+    await go(message, state, session, locale, Propose.review.state)
 
 
 @routes.callback_query(FormCb.filter(F.action == "send"), Propose.review)
@@ -539,12 +540,10 @@ async def send(
 async def send_anyway(
     query: CallbackQuery, state: FSMContext, session: AsyncSession, user: User, settings: Settings
 ) -> None:
-    if not isinstance(query.message, Message):
+    if (message := await settle_press(query)) is None:
         return
     draft, _d = await load(state)
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
-    await submit(query.message, state, session, user, draft, settings)
+    await submit(message, state, session, user, draft, settings)
 
 
 async def submit(
@@ -570,23 +569,19 @@ async def submit(
 @routes.callback_query(FormCb.filter(F.action == "stop"), Propose.similar)
 async def stop(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
-        await query.message.answer(
+    if (message := await settle_press(query)) is not None:
+        await message.answer(
             _("Entendido, no envié su iniciativa y no guardé nada de ella."), reply_markup=main_menu()
         )
 
 
 @routes.callback_query(FormCb.filter(F.action == "keep"), StateFilter(Propose))
 async def keep(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    if not isinstance(query.message, Message):
+    if (message := await settle_press(query)) is None:
         return
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
     await state.update_data(editing=False)
     await state.set_state(Propose.review)
-    await ask(query.message, state, session, locale)
+    await ask(message, state, session, locale)
 
 
 @routes.callback_query(FormCb.filter(F.action == "cancel"), StateFilter(Propose))
@@ -605,10 +600,8 @@ async def cancel_button(query: CallbackQuery) -> None:
 @routes.callback_query(FormCb.filter(F.action == "cancel_yes"), StateFilter(Propose))
 async def cancel_confirmed(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
-        await query.message.answer(
+    if (message := await settle_press(query)) is not None:
+        await message.answer(
             _("Listo, cancelé la iniciativa. No se guardó nada de lo que había escrito."),
             reply_markup=main_menu(),
         )
@@ -618,10 +611,8 @@ async def cancel_confirmed(query: CallbackQuery, state: FSMContext) -> None:
 async def cancel_declined(
     query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str
 ) -> None:
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
-        await ask(query.message, state, session, locale, _("Bien, seguimos."))
+    if (message := await settle_press(query)) is not None:
+        await ask(message, state, session, locale, _("Bien, seguimos."))
 
 
 # --- anything else while the form is open: say what is expected, keep everything -----------------
