@@ -401,11 +401,11 @@ async def run_search(
 ) -> None:
     text = text.strip()
     code = loose_code(text)
-    if code is not None and await portfolio.get_project(session, code) is not None:
-        await open_card(message, session, code, user, locale, settings)
+    if code is not None and (project := await portfolio.get_project(session, code)) is not None:
+        await send_card(message, session, project, user, locale, settings)
         return
     hits = await project_search.search(session, text, limit=5)
-    projects = [p for p in [await portfolio.get_project(session, h.code) for h in hits] if p is not None]
+    projects = await portfolio.get_projects(session, [h.code for h in hits])
     if not projects:
         await message.answer(
             _(
@@ -450,18 +450,18 @@ async def free_text(
 @inline_routes.inline_query()
 async def inline_search(query: InlineQuery, bot: Bot, session: AsyncSession, locale: str) -> None:
     text = query.query.strip()
-    if loose_code(text):
-        codes = [loose_code(text) or text]
+    code = loose_code(text)
+    if code is not None:
+        projects = await portfolio.get_projects(session, [code])
     elif text:
-        codes = [h.code for h in await project_search.search(session, text, limit=10)]
+        projects = await portfolio.get_projects(
+            session, [h.code for h in await project_search.search(session, text, limit=10)]
+        )
     else:
-        codes = [p.code for p in (await portfolio.list_projects(session, limit=10))[0]]
+        projects = (await portfolio.list_projects(session, limit=10))[0]
     me = await bot.me()
     results = []
-    for code in codes:
-        project = await portfolio.get_project(session, code)
-        if project is None:
-            continue
+    for project in projects:
         followers = await portfolio.followers_count(session, project.id)
         link = f"https://t.me/{me.username}?start=proyecto_{project.code}"
         results.append(

@@ -101,6 +101,15 @@ async def get_project(session: AsyncSession, code: str) -> Project | None:
     return (await session.execute(select(Project).where(Project.code == code))).scalar_one_or_none()
 
 
+async def get_projects(session: AsyncSession, codes: list[str]) -> list[Project]:
+    """The projects with these codes, in the same order (unknown codes are left out)."""
+    wanted = [normalize_code(c) for c in codes]
+    found = {
+        p.code: p for p in (await session.execute(select(Project).where(Project.code.in_(wanted)))).scalars()
+    }
+    return [found[c] for c in wanted if c in found]
+
+
 def _filtered(stmt: Select, district: str | None, axis: str | None, phase: str | None) -> Select:  # type: ignore[type-arg]
     if district is not None:
         stmt = stmt.where(

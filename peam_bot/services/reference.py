@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peam_bot.services.text import normalize
 from peam_bot.storage.models import District, Theme
 
 _districts: list[tuple[str, str, bool]] = []
@@ -46,10 +48,6 @@ def invalidate() -> None:
 
 def match_district(districts: list[tuple[str, str, bool]], typed: str, cutoff: float = 85.0) -> str | None:
     """The district a resident typed by name ("cayma", "JLByR", "jose luis bustamante"), if clear."""
-    from rapidfuzz import fuzz, process
-
-    from peam_bot.services.text import normalize
-
     query = normalize(typed)
     if not query:
         return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.i18n import gettext
-from peam_bot.services import reference
+from peam_bot.services import portfolio, reference
 from peam_bot.services.formatting import fmt_date, fmt_datetime, fmt_money
 from peam_bot.services.initiatives import STATUS_LABELS, Draft
 from peam_bot.services.text import esc, truncate
@@ -111,8 +111,6 @@ async def public_status(session: AsyncSession, ini: Initiative, locale: str) -> 
 
 async def project_card(session: AsyncSession, project: Project, locale: str, followers: int) -> str:
     """A project's public card: phase, progress, money, funding, districts, last news."""
-    from peam_bot.services import portfolio
-
     _ = lambda s: gettext(s, locale)  # noqa: E731
     names = [await reference.district_name(session, d) for d in project.district_slugs]
     lines = [
@@ -150,8 +148,6 @@ async def project_card(session: AsyncSession, project: Project, locale: str, fol
 
 
 def project_line(project: Project, locale: str) -> str:
-    from peam_bot.services import portfolio
-
     return (
         f"<b>{esc(project.code)}</b> · {esc(truncate(project.name, 70))} — "
         + esc(portfolio.phase_label(project.phase, locale))
