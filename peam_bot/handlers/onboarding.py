@@ -16,6 +16,7 @@ from peam_bot.handlers.ui import (
     ConsentCb,
     DistrictCb,
     Onboarding,
+    chosen_district,
     consent_keyboard,
     district_keyboard,
     main_menu,
@@ -152,15 +153,10 @@ async def district_chosen(
         await query.answer(_("Ese botón ya no está activo."))
         return
     districts = await reference.districts(session)
-    if callback_data.slug in ("_more", "_main"):
-        page = "more" if callback_data.slug == "_more" else "main"
-        await query.message.edit_reply_markup(reply_markup=district_keyboard(districts, "on", page))
-        await query.answer()
+    slug = await chosen_district(query, callback_data, districts)
+    if slug is None:
         return
-    if callback_data.slug not in {s for s, _n, _m in districts}:
-        await query.answer(_("Ese botón ya no está activo."))
-        return
-    await users.set_district(session, user, callback_data.slug)
+    await users.set_district(session, user, slug)
     await query.answer()
     await query.message.edit_text(
         _("Distrito: <b>{district}</b> ✅").format(

@@ -20,6 +20,7 @@ from peam_bot.handlers.ui import (
     FormCb,
     Propose,
     ThemeCb,
+    chosen_district,
     district_keyboard,
     form_button,
     form_keyboard,
@@ -317,17 +318,10 @@ async def got_district(
         return
     districts = await reference.districts(session)
     draft, _d = await load(state)
-    if callback_data.slug in ("_more", "_main"):
-        page = "more" if callback_data.slug == "_more" else "main"
-        await query.message.edit_reply_markup(
-            reply_markup=district_keyboard(districts, "fm", page, current=draft.district)
-        )
-        await query.answer()
+    slug = await chosen_district(query, callback_data, districts, current=draft.district)
+    if slug is None:
         return
-    if callback_data.slug not in {s for s, _n, _m in districts}:
-        await query.answer(_("Ese botón ya no está activo."))
-        return
-    draft.district = callback_data.slug
+    draft.district = slug
     await save(state, draft)
     await query.answer()
     await query.message.edit_text(

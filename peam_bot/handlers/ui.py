@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+)
 
 from peam_bot.i18n import N_, available_locales, gettext
 from peam_bot.i18n import gettext as _
@@ -129,6 +136,24 @@ def district_keyboard(
     if purpose == "fm":
         rows.append([cancel_button()])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def chosen_district(
+    query: CallbackQuery, data: DistrictCb, districts: list[tuple[str, str, bool]], current: str | None = None
+) -> str | None:
+    """A press on a district keyboard: switches its page or refuses a stale button (and returns None),
+    or returns the chosen district's slug (the press still to be answered by the caller)."""
+    if data.slug in ("_more", "_main") and isinstance(query.message, Message):
+        page = "more" if data.slug == "_more" else "main"
+        await query.message.edit_reply_markup(
+            reply_markup=district_keyboard(districts, data.purpose, page, current=current)
+        )
+        await query.answer()
+        return None
+    if data.slug not in {s for s, _n, _m in districts}:
+        await query.answer(_("Ese botón ya no está activo."))
+        return None
+    return data.slug
 
 
 def theme_keyboard(themes: list[tuple[str, str]]) -> InlineKeyboardMarkup:
