@@ -4,30 +4,27 @@ portfolio spreadsheet by sending the file. Every step re-checks the caller's rol
 
 from __future__ import annotations
 
-import logging
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, F
-from aiogram.filters import Filter, StateFilter
+from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, TelegramObject
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peam_bot.config import Settings
-from peam_bot.handlers.portfolio import ProjectCb, is_staff
+from peam_bot.admin.access import HasPermission, register_states, staff_routes
+from peam_bot.handlers.portfolio import ProjectCb
 from peam_bot.i18n import gettext as _
-from peam_bot.routing import Routes
 from peam_bot.services import portfolio, spreadsheet
 from peam_bot.services.initiatives import InvalidInput
 from peam_bot.services.text import esc, truncate
 
-log = logging.getLogger("peam_bot.staff")
-
-routes = Routes("staff-portfolio")
+routes = staff_routes("staff-portfolio")
+PERM = {"permission": "portfolio"}
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -40,33 +37,18 @@ class StaffUpdate(StatesGroup):
     confirm = State()
 
 
+register_states(StaffUpdate)
+
+
 class UpdCb(CallbackData, prefix="su"):
     action: str  # nophoto | phase | progress | publish | cancel
     value: str = ""
 
 
-class IsStaff(Filter):
-    async def __call__(self, event: TelegramObject, settings: Settings) -> bool:
-        user = getattr(event, "from_user", None)
-        return user is not None and is_staff(settings, user.id)
-
-
-def refused(event: TelegramObject) -> None:
-    log.warning("staff action refused type=%s", type(event).__name__)  # no ids, no text
-
-
-@routes.callback_query(ProjectCb.filter(F.action == "upd"))
+@routes.callback_query(ProjectCb.filter(F.action == "upd"), flags=PERM)
 async def start_update(
-    query: CallbackQuery,
-    callback_data: ProjectCb,
-    state: FSMContext,
-    session: AsyncSession,
-    settings: Settings,
+    query: CallbackQuery, callback_data: ProjectCb, state: FSMContext, session: AsyncSession
 ) -> None:
-    if not is_staff(settings, query.from_user.id):
-        refused(query)
-        await query.answer(_("Esta opción no está disponible."))
-        return
     project = await portfolio.get_project(session, callback_data.code)
     if project is None or not isinstance(query.message, Message):
         await query.answer(_("Ese botón ya no está activo."))
@@ -103,7 +85,7 @@ def progress_keyboard() -> InlineKeyboardMarkup:
     return update_keyboard(*rows)
 
 
-@routes.message(StaffUpdate.text, F.text, ~F.text.startswith("/"), IsStaff())
+@routes.message(StaffUpdate.text, F.text, ~F.text.startswith("/"), flags=PERM)
 async def got_text(message: Message, state: FSMContext) -> None:
     try:
         text = portfolio.validate_update_text(message.text or "")
@@ -118,14 +100,14 @@ async def got_text(message: Message, state: FSMContext) -> None:
     )
 
 
-@routes.message(StaffUpdate.photo, F.photo, IsStaff())
+@routes.message(StaffUpdate.photo, F.photo, flags=PERM)
 async def got_photo(message: Message, state: FSMContext, locale: str) -> None:
     await state.update_data(photo=message.photo[-1].file_id)  # type: ignore[index]
     await state.set_state(StaffUpdate.phase)
     await message.answer(_("¿Cambia la fase del proyecto?"), reply_markup=phase_keyboard(locale))
 
 
-@routes.callback_query(UpdCb.filter(F.action == "nophoto"), StaffUpdate.photo, IsStaff())
+@routes.callback_query(UpdCb.filter(F.action == "nophoto"), StaffUpdate.photo, flags=PERM)
 async def no_photo(query: CallbackQuery, state: FSMContext, locale: str) -> None:
     await query.answer()
     await state.set_state(StaffUpdate.phase)
@@ -133,7 +115,7 @@ async def no_photo(query: CallbackQuery, state: FSMContext, locale: str) -> None
         await query.message.edit_text(_("¿Cambia la fase del proyecto?"), reply_markup=phase_keyboard(locale))
 
 
-@routes.callback_query(UpdCb.filter(F.action == "phase"), StaffUpdate.phase, IsStaff())
+@routes.callback_query(UpdCb.filter(F.action == "phase"), StaffUpdate.phase, flags=PERM)
 async def got_phase(query: CallbackQuery, callback_data: UpdCb, state: FSMContext) -> None:
     if callback_data.value != "_" and callback_data.value not in portfolio.PHASES:
         await query.answer(_("Ese botón ya no está activo."))
@@ -164,7 +146,7 @@ async def ask_confirm(message: Message, state: FSMContext, session: AsyncSession
     await message.answer("\n".join(lines), reply_markup=update_keyboard([(_("✅ Publicar"), "publish", "")]))
 
 
-@routes.callback_query(UpdCb.filter(F.action == "progress"), StaffUpdate.progress, IsStaff())
+@routes.callback_query(UpdCb.filter(F.action == "progress"), StaffUpdate.progress, flags=PERM)
 async def got_progress(
     query: CallbackQuery, callback_data: UpdCb, state: FSMContext, session: AsyncSession, locale: str
 ) -> None:
@@ -181,7 +163,7 @@ async def got_progress(
         await ask_confirm(query.message, state, session, locale)
 
 
-@routes.message(StaffUpdate.progress, F.text.regexp(r"^\s*\d{1,3}\s*%?\s*$"), IsStaff())
+@routes.message(StaffUpdate.progress, F.text.regexp(r"^\s*\d{1,3}\s*%?\s*$"), flags=PERM)
 async def typed_progress(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
     value = int((message.text or "").strip().rstrip("%").strip())
     if value > 100:
@@ -191,13 +173,8 @@ async def typed_progress(message: Message, state: FSMContext, session: AsyncSess
     await ask_confirm(message, state, session, locale)
 
 
-@routes.callback_query(UpdCb.filter(F.action == "publish"), StaffUpdate.confirm)
-async def publish(query: CallbackQuery, state: FSMContext, session: AsyncSession, settings: Settings) -> None:
-    if not is_staff(settings, query.from_user.id):  # the role is checked again at the moment of the action
-        refused(query)
-        await state.clear()
-        await query.answer(_("Esta opción no está disponible."))
-        return
+@routes.callback_query(UpdCb.filter(F.action == "publish"), StaffUpdate.confirm, flags=PERM)
+async def publish(query: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
     data = await state.get_data()
     project = await portfolio.get_project(session, data.get("code", ""))
     if project is None or not isinstance(query.message, Message):
@@ -221,7 +198,7 @@ async def publish(query: CallbackQuery, state: FSMContext, session: AsyncSession
     )
 
 
-@routes.callback_query(UpdCb.filter(F.action == "cancel"), StateFilter(StaffUpdate))
+@routes.callback_query(UpdCb.filter(F.action == "cancel"), StateFilter(StaffUpdate), flags=PERM)
 async def cancel(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await query.answer()
@@ -230,7 +207,7 @@ async def cancel(query: CallbackQuery, state: FSMContext) -> None:
         await query.message.answer(_("Listo, no se publicó nada."))
 
 
-@routes.message(StateFilter(StaffUpdate), ~F.text.startswith("/"))
+@routes.message(StateFilter(StaffUpdate), ~F.text.startswith("/"), flags=PERM)
 async def unexpected(message: Message, state: FSMContext) -> None:
     current = await state.get_state()
     hint = {
@@ -241,7 +218,7 @@ async def unexpected(message: Message, state: FSMContext) -> None:
     await message.answer(hint)
 
 
-@routes.message(StateFilter(None), F.document, IsStaff())
+@routes.message(StateFilter(None), F.document, HasPermission("portfolio"), flags=PERM)
 async def import_spreadsheet(
     message: Message, bot: Bot, session: AsyncSession, locale: str, **_kw: Any
 ) -> None:

@@ -28,7 +28,7 @@ from peam_bot.handlers import deeplinks
 from peam_bot.handlers.ui import MENU_PROJECTS, main_menu, menu_labels
 from peam_bot.i18n import gettext as _
 from peam_bot.routing import Routes
-from peam_bot.services import portfolio, project_search, reference
+from peam_bot.services import portfolio, project_search, reference, staff
 from peam_bot.services.rendering import project_card, project_line
 from peam_bot.services.text import esc, truncate
 from peam_bot.storage.models import Project, User
@@ -63,9 +63,9 @@ def loose_code(text: str) -> str | None:
     return f"P-{int(m.group(1)):03d}" if m else None
 
 
-def is_staff(settings: Settings, user_id: int) -> bool:
-    """Staff until roles are stored in the database: the administrators of PEAM_ADMIN_IDS."""
-    return user_id in settings.admin_ids
+async def can_update(session: AsyncSession, settings: Settings, user_id: int) -> bool:
+    """Staff who may publish project news see the button (the action checks the role again)."""
+    return await staff.allowed(session, settings.admin_ids, user_id, "portfolio")
 
 
 # --- rendering helpers ---------------------------------------------------------------------------
@@ -114,7 +114,7 @@ async def card_keyboard(
         extra.append(_button(_("📍 Ver en el mapa"), "map", project.code))
     extra.append(InlineKeyboardButton(text=_("📤 Compartir"), switch_inline_query=project.code))
     rows.append(extra)
-    if user is not None and is_staff(settings, user.id):
+    if user is not None and await can_update(session, settings, user.id):
         rows.append([_button(_("➕ Agregar novedad"), "upd", project.code)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 

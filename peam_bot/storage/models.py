@@ -78,6 +78,8 @@ class User(Base):
     consent_at: Mapped[datetime]
     consent_version: Mapped[str] = mapped_column(String(16))
     unreachable_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    blocked_at: Mapped[datetime | None] = mapped_column(nullable=True)  # may not submit initiatives
+    blocked_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -102,6 +104,13 @@ class Initiative(Base):
     org_type: Mapped[str | None] = mapped_column(String(20), nullable=True)
     status: Mapped[str] = mapped_column(String(24), default="recibida", index=True)
     search_text: Mapped[str] = mapped_column(Text, default="")
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)  # abusive content: kept, not public
+    reviewer_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # who handles it now
+    assigned_mesa: Mapped[str | None] = mapped_column(String(40), nullable=True)  # theme slug of a mesa
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("initiatives.id"), nullable=True)
+    supports: Mapped[int] = mapped_column(Integer, default=0)
+    decided_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -271,3 +280,76 @@ class ProjectInitiative(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (PrimaryKeyConstraint("project_id", "initiative_id"),)
+
+
+class InitiativeSupport(Base):
+    """One resident's support (Apoyar) of an initiative; they hear about its outcome too."""
+
+    __tablename__ = "initiative_supports"
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (PrimaryKeyConstraint("initiative_id", "user_id"),)
+
+
+class InitiativeMessage(Base):
+    """A moderator's question to the author and the author's answer (staff-only, never public)."""
+
+    __tablename__ = "initiative_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    initiative_id: Mapped[int] = mapped_column(ForeignKey("initiatives.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[str] = mapped_column(String(8))  # question | answer
+    author_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffMember(Base):
+    """AQPlan staff: admin, moderador, organizador. PEAM_ADMIN_IDS are admins without a row."""
+
+    __tablename__ = "staff_members"
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(120), default="")
+    added_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffInvite(Base):
+    """A one-time invitation deep link (t.me/<bot>?start=staff_<token>) that expires."""
+
+    __tablename__ = "staff_invites"
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[datetime]
+    used_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    used_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class ReplyTemplate(Base):
+    """Editable reasons a moderator picks when declining an initiative."""
+
+    __tablename__ = "reply_templates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="rechazo")
+    title: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """Append-only record of every staff action: who, what, when, before → after, reason."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # None: command line
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(40), index=True)  # INI-2026-00012, staff:123, template:4
+    before: Mapped[str | None] = mapped_column(Text, nullable=True)
+    after: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
