@@ -14,6 +14,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from peam_bot import admin, handlers
+from peam_bot.admin.menus import set_staff_commands
 from peam_bot.config import Settings
 from peam_bot.delivery import OutboxWorker
 from peam_bot.i18n import N_, available_locales, gettext
@@ -146,6 +147,7 @@ class App:
         """Start the outbox worker and long polling in the background (used by tests and `chat`)."""
         self.freeze_startup_objects()
         await set_commands(self.bot)
+        await set_staff_commands(self.bot, self.session_factory, self.settings)
         await self.bot.delete_webhook()
         await self.worker.start()
         self._tasks.append(
@@ -160,6 +162,7 @@ class App:
     async def run_polling(self) -> None:
         self.freeze_startup_objects()
         await set_commands(self.bot)
+        await set_staff_commands(self.bot, self.session_factory, self.settings)
         await self.bot.delete_webhook()
         await self.worker.start()
         try:

@@ -1,4 +1,4 @@
-"""`peam-bot` command line: run, chat, db upgrade, portfolio import/export."""
+"""`peam-bot` command line: run, chat, db upgrade, portfolio import/export, staff, export audit."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ import sys
 
 from peam_bot.config import Settings, SettingsError, load_settings
 
-HELP = {
+STAFF_ROLES = ("admin", "moderador", "organizador")  # = services.staff.ROLES, without importing the DB layer
+EXPORT_FORMATS = (".csv", ".xlsx")
+
+HELP: dict[str, dict[str, str]] = {
     "es": {
         "prog": "Asistente de Telegram del Plan Estratégico de Arequipa Metropolitana (PEAM).",
         "run": "aplica las migraciones y atiende Telegram (polling, o webhook si PEAM_WEBHOOK_URL está definido)",
@@ -28,6 +31,27 @@ HELP = {
         "portfolio_file": "archivo .csv o .xlsx",
         "exported": "Se exportaron {n} proyectos a {path}.",
         "bad_format": "use un archivo .csv o .xlsx",
+        "staff": "equipo de AQPlan: agregar, quitar o listar a quienes atienden el bot (admin, moderador, organizador)",
+        "staff_add": "agrega a alguien al equipo con un rol, o cambia su rol si ya es parte",
+        "staff_remove": "quita a alguien del equipo (no a los administradores de PEAM_ADMIN_IDS)",
+        "staff_list": "muestra el equipo: id de Telegram, rol y nombre",
+        "staff_id": "id numérico de Telegram de la persona (p. ej. 123456789)",
+        "staff_role": "rol: admin, moderador u organizador (por defecto moderador)",
+        "staff_name": "nombre que verán sus colegas (opcional; el bot lo actualiza cuando la persona escribe)",
+        "bad_id": "«{value}» no es un id de Telegram (un número positivo, p. ej. 123456789)",
+        "staff_added": "Se agregó {id} como {role}.",
+        "staff_changed": "{id} ahora es {role} (antes {before}).",
+        "staff_unchanged": "{id} ya era {role}; no hubo cambios.",
+        "staff_still_admin": "Nota: {id} está en PEAM_ADMIN_IDS y sigue siendo admin mientras esté ahí.",
+        "staff_removed": "Se quitó a {id} del equipo (era {role}).",
+        "staff_not_member": "{id} no es parte del equipo.",
+        "staff_bootstrap": "{id} está en PEAM_ADMIN_IDS: la línea de comandos no puede quitarlo; sáquelo de esa variable y reinicie el bot.",
+        "staff_empty": "El equipo está vacío (y PEAM_ADMIN_IDS no tiene ids).",
+        "col_role": "rol",
+        "col_name": "nombre",
+        "export": "exportar datos a una hoja de cálculo (CSV o XLSX)",
+        "export_audit": "escribe todo el registro de auditoría (quién hizo qué, cuándo, antes → después) en el archivo",
+        "exported_audit": "Se exportaron {n} registros de auditoría a {path}.",
     },
     "en": {
         "prog": "Telegram assistant of the Strategic Plan of Metropolitan Arequipa (PEAM).",
@@ -45,6 +69,27 @@ HELP = {
         "portfolio_file": ".csv or .xlsx file",
         "exported": "Exported {n} projects to {path}.",
         "bad_format": "use a .csv or .xlsx file",
+        "staff": "AQPlan staff: add, remove or list the people who run the bot (admin, moderador, organizador)",
+        "staff_add": "add someone to the staff with a role, or change their role if they are already staff",
+        "staff_remove": "remove someone from the staff (not the administrators in PEAM_ADMIN_IDS)",
+        "staff_list": "show the staff: Telegram id, role and name",
+        "staff_id": "the person's numeric Telegram id (e.g. 123456789)",
+        "staff_role": "role: admin, moderador or organizador (default moderador)",
+        "staff_name": "name their colleagues see (optional; the bot updates it when the person writes)",
+        "bad_id": "'{value}' is not a Telegram id (a positive number, e.g. 123456789)",
+        "staff_added": "Added {id} as {role}.",
+        "staff_changed": "{id} is now {role} (was {before}).",
+        "staff_unchanged": "{id} was already {role}; nothing changed.",
+        "staff_still_admin": "Note: {id} is in PEAM_ADMIN_IDS and stays admin as long as it is there.",
+        "staff_removed": "Removed {id} from the staff (was {role}).",
+        "staff_not_member": "{id} is not on the staff.",
+        "staff_bootstrap": "{id} is in PEAM_ADMIN_IDS: the command line cannot remove it; take it out of that variable and restart the bot.",
+        "staff_empty": "The staff is empty (and PEAM_ADMIN_IDS has no ids).",
+        "col_role": "role",
+        "col_name": "name",
+        "export": "export data to a spreadsheet (CSV or XLSX)",
+        "export_audit": "write the whole audit trail (who did what, when, before → after) to the file",
+        "exported_audit": "Exported {n} audit entries to {path}.",
     },
 }
 
@@ -74,6 +119,26 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     for name in ("import", "export"):
         cmd = psub.add_parser(name, help=h[f"portfolio_{name}"], description=h[f"portfolio_{name}"])
         cmd.add_argument("file", metavar="FILE", help=h["portfolio_file"])
+
+    def telegram_id(value: str) -> int:
+        if not value.strip().isdecimal() or not 0 < int(value) < 2**63:  # a BIGINT, like the column
+            raise argparse.ArgumentTypeError(h["bad_id"].format(value=value))
+        return int(value)
+
+    staff = sub.add_parser("staff", help=h["staff"], description=h["staff"])
+    ssub = staff.add_subparsers(dest="staff_command", required=True)
+    add = ssub.add_parser("add", help=h["staff_add"], description=h["staff_add"])
+    add.add_argument("user_id", metavar="TELEGRAM_ID", type=telegram_id, help=h["staff_id"])
+    add.add_argument("--role", default="moderador", choices=STAFF_ROLES, help=h["staff_role"])
+    add.add_argument("--name", default="", help=h["staff_name"])
+    remove = ssub.add_parser("remove", help=h["staff_remove"], description=h["staff_remove"])
+    remove.add_argument("user_id", metavar="TELEGRAM_ID", type=telegram_id, help=h["staff_id"])
+    ssub.add_parser("list", help=h["staff_list"], description=h["staff_list"])
+
+    export = sub.add_parser("export", help=h["export"], description=h["export"])
+    esub = export.add_subparsers(dest="export_command", required=True)
+    audit = esub.add_parser("audit", help=h["export_audit"], description=h["export_audit"])
+    audit.add_argument("file", metavar="FILE", help=h["portfolio_file"])
     return parser
 
 
@@ -87,9 +152,9 @@ def setup_logging(level: str) -> None:
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
 
 
-def fail(message: str) -> int:
+def fail(message: str, code: int = 2) -> int:
     print(f"peam-bot: {message}", file=sys.stderr)
-    return 2
+    return code
 
 
 async def _db_upgrade(settings: Settings) -> None:
@@ -122,6 +187,79 @@ async def _portfolio(settings: Settings, command: str, file: str, lang: str) -> 
             n = await spreadsheet.export_file(session, Path(file))
             print(HELP[lang]["exported"].format(n=n, path=file))
             return 0
+    finally:
+        await engine.dispose()
+
+
+async def _staff(settings: Settings, args: argparse.Namespace, lang: str) -> int:
+    """Add (or change the role of), remove or list staff members; every change is audited (actor: none)."""
+    from peam_bot.services import staff
+    from peam_bot.storage.db import make_engine, make_session_factory, upgrade
+    from peam_bot.storage.models import StaffMember
+
+    h = HELP[lang]
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with make_session_factory(engine)() as session:
+            if args.staff_command == "list":
+                members = await staff.members(session, settings.admin_ids)
+                if not members:
+                    print(h["staff_empty"])
+                    return 0
+                rows = [("id", h["col_role"], h["col_name"])]
+                for m in members:
+                    if m.user_id in settings.admin_ids:  # admin whatever its row says (staff.role_of)
+                        rows.append((str(m.user_id), "admin", f"{m.name} (PEAM_ADMIN_IDS)".strip()))
+                    else:
+                        rows.append((str(m.user_id), m.role, m.name))
+                w_id = max(len(r[0]) for r in rows)
+                w_role = max(len(r[1]) for r in rows)
+                for uid, role, name in rows:
+                    print(f"{uid:>{w_id}}  {role:<{w_role}}  {name}".rstrip())
+                return 0
+            uid: int = args.user_id
+            if args.staff_command == "add":
+                current = await session.get(StaffMember, uid)
+                before = current.role if current else None
+                await staff.add(session, uid, args.role, added_by=None, name=args.name)
+                await session.commit()
+                if before is None:
+                    print(h["staff_added"].format(id=uid, role=args.role))
+                elif before == args.role:
+                    print(h["staff_unchanged"].format(id=uid, role=args.role))
+                else:
+                    print(h["staff_changed"].format(id=uid, role=args.role, before=before))
+                if uid in settings.admin_ids and args.role != "admin":
+                    print(h["staff_still_admin"].format(id=uid))
+                return 0
+            # remove
+            if uid in settings.admin_ids:
+                return fail(h["staff_bootstrap"].format(id=uid), 1)
+            current = await session.get(StaffMember, uid)
+            role = current.role if current else None
+            if not await staff.remove(session, uid, removed_by=None):
+                return fail(h["staff_not_member"].format(id=uid), 1)
+            await session.commit()
+            print(h["staff_removed"].format(id=uid, role=role))
+            return 0
+    finally:
+        await engine.dispose()
+
+
+async def _export_audit(settings: Settings, file: str, lang: str) -> int:
+    from pathlib import Path
+
+    from peam_bot.services import audit
+    from peam_bot.storage.db import make_engine, make_session_factory, upgrade
+
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with make_session_factory(engine)() as session:
+            n = await audit.export_file(session, Path(file))
+        print(HELP[lang]["exported_audit"].format(n=n, path=file))
+        return 0
     finally:
         await engine.dispose()
 
@@ -161,9 +299,15 @@ def main(argv: list[str] | None = None) -> int:
 
             asyncio.run(run_chat(args.db, args.lang))
         elif args.command == "portfolio":
-            if args.portfolio_command == "export" and not args.file.lower().endswith((".csv", ".xlsx")):
+            if args.portfolio_command == "export" and not args.file.lower().endswith(EXPORT_FORMATS):
                 return fail(HELP[lang]["bad_format"])
             return asyncio.run(_portfolio(settings, args.portfolio_command, args.file, lang))
+        elif args.command == "staff":
+            return asyncio.run(_staff(settings, args, lang))
+        elif args.command == "export":
+            if not args.file.lower().endswith(EXPORT_FORMATS):
+                return fail(HELP[lang]["bad_format"])
+            return asyncio.run(_export_audit(settings, args.file, lang))
     except KeyboardInterrupt:
         return 130
     except OSError as exc:

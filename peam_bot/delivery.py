@@ -6,7 +6,8 @@
 - 5xx / network / timeout → retry with exponential backoff, up to MAX_ATTEMPTS;
 - 403 → the resident blocked the bot: marked unreachable, their queued messages are not sent;
 - 400 → a permanent error: recorded on the row, never retried.
-Rows of one chat go out in the order they were queued. A crash while a row is "sending" puts it
+Rows of one chat go out in the order they were queued (a row scheduled for later on purpose waits
+without holding the others back). A crash while a row is "sending" puts it
 back to "pending" at the next start (delivery is at least once: Telegram has no idempotency key).
 """
 
@@ -142,7 +143,12 @@ class OutboxWorker:
         async with self.session_factory() as session:
             rows = (
                 await session.execute(
-                    select(OutboxMessage.id, OutboxMessage.chat_id, OutboxMessage.next_attempt_at)
+                    select(
+                        OutboxMessage.id,
+                        OutboxMessage.chat_id,
+                        OutboxMessage.next_attempt_at,
+                        OutboxMessage.attempts,
+                    )
                     .where(OutboxMessage.status == "pending")
                     .order_by(OutboxMessage.id)
                     .limit(BATCH)
@@ -151,9 +157,11 @@ class OutboxWorker:
         now_utc = utcnow()
         held: set[int] = set()
         handled = 0
-        for row_id, chat_id, due in rows:
+        for row_id, chat_id, due, attempts in rows:
             if chat_id in held:
                 continue
+            if due > now_utc and attempts == 0:
+                continue  # scheduled for later on purpose: it does not hold the chat's queue
             if due > now_utc or self._chat_wait(chat_id, time.monotonic()) > 0:
                 held.add(chat_id)  # keep the chat's order: nothing after this row goes first
                 continue
@@ -196,7 +204,8 @@ class OutboxWorker:
                 "telegram_message_id": message_id,
                 "last_error": None,
             }
-            self._note_sent(row.chat_id, time.monotonic())
+            if row.kind != "edit":  # edits are not new messages in the chat's quota
+                self._note_sent(row.chat_id, time.monotonic())
         except TelegramRetryAfter as exc:
             outcome = "paused"
             self._paused_until = time.monotonic() + exc.retry_after
@@ -263,6 +272,19 @@ class OutboxWorker:
             media = [InputMediaPhoto(media=m["media"], caption=m.get("caption")) for m in p["media"]]
             msgs = await self.bot.send_media_group(row.chat_id, media)
             return msgs[0].message_id
+        if row.kind == "edit":  # an earlier message brought up to date (e.g. a staff announcement)
+            try:
+                await self.bot.edit_message_text(
+                    p["text"],
+                    chat_id=row.chat_id,
+                    message_id=p["message_id"],
+                    reply_markup=markup,
+                    disable_web_page_preview=True,
+                )
+            except TelegramBadRequest as exc:
+                if "message is not modified" not in exc.message:
+                    raise
+            return int(p["message_id"])
         if row.kind == "location":
             msg = await self.bot.send_location(row.chat_id, p["latitude"], p["longitude"])
             return msg.message_id

@@ -162,6 +162,14 @@ class DbSessionMiddleware(BaseMiddleware):
             return False
         return await session.get(ProcessedUpdate, update_id) is not None
 
+    @staticmethod
+    async def _holds_write_lock(session: AsyncSession) -> bool:
+        """True when the handler already wrote (SQLite's write lock is this connection's): it must
+        commit without queueing behind the commit lock, whose holder may be waiting for that very
+        SQLite lock."""
+        raw = await (await session.connection()).get_raw_connection()
+        return bool(getattr(raw.driver_connection, "in_transaction", False))
+
     def _remember(self, update_id: int) -> None:
         self._recent.add(update_id)
         self._recent_order.append(update_id)
@@ -179,7 +187,7 @@ class DbSessionMiddleware(BaseMiddleware):
             token = update_session.set(session)
             try:
                 result = await handler(event, data)
-                if self._commit_lock is not None:
+                if self._commit_lock is not None and not await self._holds_write_lock(session):
                     async with self._commit_lock:
                         await session.commit()
                 else:

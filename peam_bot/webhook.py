@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
+from peam_bot.admin.menus import set_staff_commands
 from peam_bot.app import ALLOWED_UPDATES, App, set_commands
 
 
@@ -22,6 +23,7 @@ async def serve_webhook(app: App) -> None:
     setup_application(web_app, app.dp, bot=app.bot)
     app.freeze_startup_objects()
     await set_commands(app.bot)
+    await set_staff_commands(app.bot, app.session_factory, app.settings)
     await app.bot.set_webhook(
         settings.webhook_url, secret_token=settings.webhook_secret, allowed_updates=ALLOWED_UPDATES
     )

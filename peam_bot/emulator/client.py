@@ -155,6 +155,19 @@ class User:
         }
         return self._push_message(chat_id, contact=contact)
 
+    async def forward_from(
+        self, author: User | str, text: str = "Hola", chat_id: int | None = None, date: int | None = None
+    ) -> int:
+        """Forward to the bot a text written by ``author``: a :class:`User` gives a ``forward_origin``
+        of type ``user``; a name (str) one of type ``hidden_user`` (the author hides their account)."""
+        when = int(time.time()) - 60 if date is None else date
+        origin: dict[str, Any]
+        if isinstance(author, str):
+            origin = {"type": "hidden_user", "date": when, "sender_user_name": author}
+        else:
+            origin = {"type": "user", "date": when, "sender_user": dict(author.info)}
+        return self._push_message(chat_id, text=text, forward_origin=origin)
+
     # ------------------------------------------------------------------ buttons
     def _find_button(self, label: str, message: SentMessage | None) -> tuple[int, int, str]:
         want = label.casefold()

@@ -236,9 +236,16 @@ def invalid_text(field: str, exc: InvalidInput, given: str) -> str:
 # --- start ---------------------------------------------------------------------------------------
 
 
+def blocked_text() -> str:
+    return _("Por decisión del equipo de AQPlan no puede enviar nuevas iniciativas por este medio.")
+
+
 async def start_form(
     message: Message, state: FSMContext, session: AsyncSession, user: User, locale: str
 ) -> None:
+    if user.blocked_at is not None:
+        await message.answer(blocked_text(), reply_markup=main_menu())
+        return
     await state.set_state(Propose.title)
     await state.set_data({"draft": Draft(district=user.district).to_dict()})
     await message.answer(
@@ -543,6 +550,9 @@ async def send_anyway(
 async def submit(
     message: Message, state: FSMContext, session: AsyncSession, user: User, draft: Draft, settings: Settings
 ) -> None:
+    if user.blocked_at is not None:  # blocked while the form was open: the draft is kept, not sent
+        await message.answer(blocked_text(), reply_markup=main_menu())
+        return
     year = datetime.now(settings.tz).year
     ini = await initiatives.submit(session, user.id, draft, settings.staff_chat_id, year)
     await state.clear()

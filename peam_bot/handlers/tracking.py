@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from aiogram import F
 from aiogram.filters import Command, CommandObject
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,13 +15,37 @@ from peam_bot.handlers import deeplinks, portfolio
 from peam_bot.handlers.ui import MENU_MINE, MENU_STATUS, StatusCb, main_menu, menu_labels
 from peam_bot.i18n import gettext as _
 from peam_bot.routing import Routes
-from peam_bot.services import initiatives
+from peam_bot.services import initiatives, moderation
 from peam_bot.services.formatting import fmt_date
+from peam_bot.services.initiatives import InvalidInput
 from peam_bot.services.rendering import public_status, status_label
 from peam_bot.services.text import esc, truncate
 from peam_bot.storage.models import User
 
 routes = Routes("tracking")
+
+
+class SupportCb(CallbackData, prefix="sp"):
+    id: int
+    on: bool
+
+
+class AnswerCb(CallbackData, prefix="ans"):  # sent by moderation.request_info as "ans:<id>"
+    id: int
+
+
+class AnswerInfo(StatesGroup):
+    text = State()
+
+
+def support_keyboard(ini_id: int, supporting: bool) -> InlineKeyboardMarkup:
+    if supporting:
+        button = InlineKeyboardButton(
+            text=_("✅ La apoyo · Retirar mi apoyo"), callback_data=SupportCb(id=ini_id, on=False).pack()
+        )
+    else:
+        button = InlineKeyboardButton(text=_("👍 Apoyar"), callback_data=SupportCb(id=ini_id, on=True).pack())
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
 
 @routes.message(Command("mis_iniciativas", "my_initiatives"))
@@ -57,16 +83,21 @@ async def my_initiatives(message: Message, session: AsyncSession, user: User, lo
     await message.answer("\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons))
 
 
-async def show_status(message: Message, session: AsyncSession, code: str, locale: str) -> None:
+async def show_status(
+    message: Message, session: AsyncSession, code: str, locale: str, viewer: User | None = None
+) -> None:
     ini = await initiatives.by_code(session, code)
-    if ini is None or ini.status == "oculta":
+    if ini is None or (ini.hidden and (viewer is None or viewer.id != ini.author_id)):
         await message.answer(
             _("No encontré la iniciativa «{code}». Revise el código; tiene la forma INI-2026-00012.").format(
                 code=esc(truncate(code, 40))
             )
         )
         return
-    await message.answer(await public_status(session, ini, locale))
+    markup = None
+    if viewer is not None and viewer.id != ini.author_id and moderation.is_public(ini):
+        markup = support_keyboard(ini.id, await moderation.supports(session, ini.id, viewer.id))
+    await message.answer(await public_status(session, ini, locale), reply_markup=markup)
 
 
 @routes.message(Command("estado", "status"))
@@ -84,7 +115,7 @@ async def status_command(
         if portfolio.loose_code(code):
             await portfolio.open_card(message, session, code, user, locale, settings)
             return
-        await show_status(message, session, code, locale)
+        await show_status(message, session, code, locale, user)
         return
     await message.answer(
         _("Escriba el código de la iniciativa o del proyecto, por ejemplo INI-2026-00012 o P-012.")
@@ -92,21 +123,108 @@ async def status_command(
 
 
 @routes.message(F.text.regexp(r"(?i)^\s*INI-\d{4}-\d{5}\s*$"))
-async def status_by_code(message: Message, session: AsyncSession, locale: str) -> None:
-    await show_status(message, session, message.text or "", locale)
+async def status_by_code(message: Message, session: AsyncSession, locale: str, user: User | None) -> None:
+    await show_status(message, session, message.text or "", locale, user)
 
 
 @routes.callback_query(StatusCb.filter())
 async def status_button(
-    query: CallbackQuery, callback_data: StatusCb, session: AsyncSession, locale: str
+    query: CallbackQuery, callback_data: StatusCb, session: AsyncSession, locale: str, user: User | None
 ) -> None:
     await query.answer()
     if isinstance(query.message, Message):
-        await show_status(query.message, session, callback_data.code, locale)
+        await show_status(query.message, session, callback_data.code, locale, user)
 
 
 @deeplinks.register("ini")
 async def open_initiative(
     message: Message, state: FSMContext, session: AsyncSession, user: User, rest: str, settings: Settings
 ) -> None:
-    await show_status(message, session, rest, user.locale)
+    await show_status(message, session, rest, user.locale, user)
+
+
+@routes.callback_query(SupportCb.filter())
+async def support_button(
+    query: CallbackQuery, callback_data: SupportCb, session: AsyncSession, user: User | None, locale: str
+) -> None:
+    """Apoyar / Retirar mi apoyo: one support per resident; a double tap changes nothing."""
+    ini = await moderation.get(session, callback_data.id)
+    if user is None or ini is None or not isinstance(query.message, Message):
+        await query.answer(_("Ese botón ya no está activo."))
+        return
+    try:
+        if callback_data.on:
+            await moderation.support(session, ini, user.id)
+        else:
+            await moderation.withdraw_support(session, ini, user.id)
+    except moderation.Refused as exc:
+        text = (
+            _("Usted es autor(a) de esta iniciativa.")
+            if exc.reason == "own"
+            else _("Esta iniciativa ya no recibe apoyos.")
+        )
+        await query.answer(text, show_alert=True)
+        return
+    await query.answer(
+        _("¡Gracias! Apoyos: {n}. Le avisaré cuando se decida.").format(n=ini.supports)
+        if callback_data.on
+        else _("Retiré su apoyo. Apoyos: {n}.").format(n=ini.supports)
+    )
+    await query.message.edit_text(
+        await public_status(session, ini, locale), reply_markup=support_keyboard(ini.id, callback_data.on)
+    )
+
+
+@routes.callback_query(AnswerCb.filter())
+async def answer_button(
+    query: CallbackQuery, callback_data: AnswerCb, state: FSMContext, session: AsyncSession, user: User | None
+) -> None:
+    ini = await moderation.get(session, callback_data.id)
+    if user is None or ini is None or ini.author_id != user.id or ini.status != "necesita_informacion":
+        await query.answer(_("Esa pregunta ya fue respondida o cerrada."), show_alert=True)
+        return
+    await query.answer()
+    await state.set_state(AnswerInfo.text)
+    await state.set_data({"ini": ini.id})
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            _("Escriba su respuesta sobre {code} en un solo mensaje. Para salir: /cancelar").format(
+                code=esc(ini.code)
+            )
+        )
+
+
+@routes.message(AnswerInfo.text, F.text, ~F.text.startswith("/"))
+async def got_answer(
+    message: Message, state: FSMContext, session: AsyncSession, user: User, settings: Settings
+) -> None:
+    ini = await moderation.get(session, int((await state.get_data()).get("ini", 0)))
+    if ini is None:
+        await state.clear()
+        await message.answer(_("Esa pregunta ya fue respondida o cerrada."), reply_markup=main_menu())
+        return
+    try:
+        await moderation.answer_info(session, ini, user.id, message.text or "", settings.staff_chat_id)
+    except InvalidInput:
+        await message.answer(
+            _("La respuesta necesita entre {min} y {max} caracteres con letras. Escríbala de nuevo.").format(
+                min=moderation.ANSWER_MIN, max=moderation.ANSWER_MAX
+            )
+        )
+        return
+    except moderation.Refused:
+        await state.clear()
+        await message.answer(_("Esa pregunta ya fue respondida o cerrada."), reply_markup=main_menu())
+        return
+    await state.clear()
+    await message.answer(
+        _(
+            "Gracias, enviamos su respuesta al equipo de AQPlan. Su iniciativa {code} vuelve a revisión."
+        ).format(code=esc(ini.code)),
+        reply_markup=main_menu(),
+    )
+
+
+@routes.message(AnswerInfo.text, ~F.text.startswith("/"))
+async def answer_not_text(message: Message) -> None:
+    await message.answer(_("Escriba su respuesta como texto, o salga con /cancelar."))

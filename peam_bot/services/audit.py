@@ -49,16 +49,25 @@ async def all_entries(session: AsyncSession) -> list[AuditEntry]:
     return list((await session.execute(select(AuditEntry).order_by(AuditEntry.id))).scalars())
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: str | None) -> str:
+    """A text cell that a spreadsheet program will not run as a formula (CSV/formula injection)."""
+    value = value or ""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def _row(e: AuditEntry) -> list[object]:
     return [
         e.id,
         e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
         e.actor_id if e.actor_id is not None else "",
-        e.action,
-        e.target,
-        e.before or "",
-        e.after or "",
-        e.reason or "",
+        _text(e.action),
+        _text(e.target),
+        _text(e.before),
+        _text(e.after),
+        _text(e.reason),
     ]
 
 

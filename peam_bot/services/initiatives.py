@@ -154,7 +154,7 @@ async def find_similar(session: AsyncSession, draft: Draft, limit: int = 3) -> l
                 Initiative.search_text,
                 Initiative.latitude,
                 Initiative.longitude,
-            ).where(Initiative.status.notin_(("rechazada", "duplicada")))
+            ).where(Initiative.status.notin_(("rechazada", "duplicada")), Initiative.hidden.is_(False))
         )
     ).all()
     if not rows:
@@ -234,8 +234,8 @@ async def submit(
 
 async def announce_to_staff(session: AsyncSession, ini: Initiative, staff_chat_id: int) -> None:
     """Photos and location first, then the summary: the summary message is the one that carries
-    the triage buttons (added by the moderation module), referenced as `announce:<code>`."""
-    from peam_bot.services.rendering import staff_summary  # local: rendering imports this module
+    the triage buttons, referenced as `announce:<code>` (the moderation keeps it up to date)."""
+    from peam_bot.services import moderation  # local: moderation imports this module
 
     photos = [p.file_id for p in ini.photos]
     if len(photos) == 1:
@@ -248,7 +248,13 @@ async def announce_to_staff(session: AsyncSession, ini: Initiative, staff_chat_i
         outbox.enqueue(
             session, staff_chat_id, "location", {"latitude": ini.latitude, "longitude": ini.longitude}
         )
-    outbox.enqueue_text(session, staff_chat_id, await staff_summary(session, ini), ref=f"announce:{ini.code}")
+    outbox.enqueue_text(
+        session,
+        staff_chat_id,
+        await moderation.staff_card(session, ini),
+        reply_markup=moderation.triage_markup(ini),
+        ref=f"announce:{ini.code}",
+    )
 
 
 async def by_code(session: AsyncSession, code: str) -> Initiative | None:

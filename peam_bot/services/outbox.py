@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.storage.models import OutboxMessage
 
-KINDS = frozenset({"text", "photo", "media_group", "location"})
+KINDS = frozenset({"text", "photo", "media_group", "location", "edit"})  # edit: editMessageText
 
 
 def enqueue(

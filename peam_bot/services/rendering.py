@@ -98,6 +98,7 @@ async def public_status(session: AsyncSession, ini: Initiative, locale: str) -> 
             district=esc(await reference.district_name(session, ini.district)),
             theme=esc(_(await reference.theme_name(session, ini.theme))),
         ),
+        _("👍 Apoyos de vecinos: {n}").format(n=ini.supports),
         "",
         _("<b>Historial</b>"),
     ]

@@ -92,7 +92,9 @@ async def remove(session: AsyncSession, user_id: int, removed_by: int | None) ->
 
 
 async def members(session: AsyncSession, admin_ids: Iterable[int]) -> list[Member]:
-    rows = (await session.execute(select(StaffMember).order_by(StaffMember.role, StaffMember.user_id))).scalars()
+    rows = (
+        await session.execute(select(StaffMember).order_by(StaffMember.role, StaffMember.user_id))
+    ).scalars()
     found = {m.user_id: Member(m.user_id, m.role, m.name, False) for m in rows}
     for uid in admin_ids:
         if uid not in found:
@@ -116,19 +118,26 @@ async def display_name(session: AsyncSession, user_id: int | None) -> str:
 async def touch_name(session: AsyncSession, user_id: int, name: str) -> None:
     """Keep the staff member's display name (shown to colleagues: "handled by …") current."""
     name = name.strip()[:120]
-    if name:
-        await session.execute(
-            update(StaffMember)
-            .where(StaffMember.user_id == user_id, StaffMember.name != name)
-            .values(name=name)
-        )
+    if not name:
+        return
+    # read first: a write would take SQLite's write lock for the rest of the update
+    stored = (
+        await session.execute(select(StaffMember.name).where(StaffMember.user_id == user_id))
+    ).scalar_one_or_none()
+    if stored is not None and stored != name:
+        await session.execute(update(StaffMember).where(StaffMember.user_id == user_id).values(name=name))
 
 
-async def create_invite(session: AsyncSession, role: str, created_by: int, now: datetime | None = None) -> StaffInvite:
+async def create_invite(
+    session: AsyncSession, role: str, created_by: int, now: datetime | None = None
+) -> StaffInvite:
     if role not in ROLES:
         raise StaffError(role)
     invite = StaffInvite(
-        token=secrets.token_urlsafe(12), role=role, created_by=created_by, expires_at=(now or utcnow()) + INVITE_TTL
+        token=secrets.token_urlsafe(12),
+        role=role,
+        created_by=created_by,
+        expires_at=(now or utcnow()) + INVITE_TTL,
     )
     session.add(invite)
     audit.record(session, created_by, "staff_invite", f"invite:{invite.token[:6]}", None, role)

@@ -111,6 +111,7 @@ class Initiative(Base):
     supports: Mapped[int] = mapped_column(Integer, default=0)
     decided_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)  # compare-and-set of every moderation step
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -148,7 +149,7 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
-    kind: Mapped[str] = mapped_column(String(16))  # text | photo | media_group | location
+    kind: Mapped[str] = mapped_column(String(16))  # text | photo | media_group | location | edit
     payload: Mapped[dict[str, Any]]
     ref: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")

@@ -51,6 +51,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("supports", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("decided_by", sa.BigInteger(), nullable=True))
         batch.add_column(sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="0"))
         batch.create_foreign_key("fk_initiatives_duplicate_of", "initiatives", ["duplicate_of"], ["id"])
     op.create_table(
         "initiative_supports",
@@ -141,7 +142,7 @@ def downgrade() -> None:
     op.drop_table("initiative_supports")
     with op.batch_alter_table("initiatives") as batch:
         batch.drop_constraint("fk_initiatives_duplicate_of", type_="foreignkey")
-        for col in ("decided_at", "decided_by", "supports", "duplicate_of", "assigned_mesa", "reviewer_id", "hidden"):
+        for col in ("version", "decided_at", "decided_by", "supports", "duplicate_of", "assigned_mesa", "reviewer_id", "hidden"):
             batch.drop_column(col)
     with op.batch_alter_table("users") as batch:
         batch.drop_column("blocked_reason")
