@@ -127,9 +127,30 @@ async def staff_text_until(tg: FakeTelegram, message_id: int, needle: str) -> st
 
 async def group_reply(user: User, text: str) -> None:
     """Answer the bot's ForceReply in the staff group (a reply, as Telegram delivers it)."""
-    last = [m for m in user.tg.messages_for(STAFF_CHAT) if m.reply_markup and m.reply_markup.get("force_reply")]
+    last = [
+        m for m in user.tg.messages_for(STAFF_CHAT) if m.reply_markup and m.reply_markup.get("force_reply")
+    ]
     assert last, "the bot asked nothing"
-    user._push_message(STAFF_CHAT, text=text, reply_to_message=user.tg.get_message(STAFF_CHAT, last[-1].message_id))
+    user._push_message(
+        STAFF_CHAT, text=text, reply_to_message=user.tg.get_message(STAFF_CHAT, last[-1].message_id)
+    )
+
+
+async def accept_as_new(moderator: User, message_id: int) -> str:
+    """Aceptar → Crear un proyecto nuevo; returns the staff message once it shows the outcome."""
+    await press(moderator, message_id, "Aceptar")
+    await staff_text_until(moderator.tg, message_id, "¿Proyecto nuevo o vincular")
+    await press(moderator, message_id, "Crear un proyecto nuevo")
+    return await staff_text_until(moderator.tg, message_id, "Aceptada")
+
+
+async def reject_with_template(moderator: User, message_id: int, template: str) -> None:
+    await press(moderator, message_id, "Rechazar")
+    await staff_text_until(moderator.tg, message_id, "¿Por qué no se admite?")
+    await press(moderator, message_id, template)
+    await staff_text_until(moderator.tg, message_id, "Motivo que recibirá el vecino")
+    await press(moderator, message_id, "Enviar este motivo")
+    await staff_text_until(moderator.tg, message_id, "No admitida")
 
 
 async def ini_row(app: App, code: str) -> Initiative:
@@ -144,7 +165,10 @@ async def settle_outbox(app: App) -> None:
             n = await s.scalar(
                 select(func.count())
                 .select_from(OutboxMessage)
-                .where(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.ref.is_(None) | ~OutboxMessage.ref.startswith("review:"))
+                .where(
+                    OutboxMessage.status.in_(("pending", "sending")),
+                    OutboxMessage.ref.is_(None) | ~OutboxMessage.ref.startswith("review:"),
+                )
             )
             return n == 0
 
@@ -152,17 +176,20 @@ async def settle_outbox(app: App) -> None:
     assert await eventually(idle, 15)
 
 
-async def test_accept_creates_a_project_and_tells_the_author(app: App, tg: FakeTelegram, resident: User, ana: User) -> None:
+async def test_accept_creates_a_project_and_tells_the_author(
+    app: App, tg: FakeTelegram, resident: User, ana: User
+) -> None:
     await onboard(resident)
     code = await submit(app, resident)
     mid = await announcement(tg, code)
-    assert {"✅ Aceptar / Vincular", "❓ Pedir información", "✖️ Rechazar", "♊ Duplicada", "👤 Asignar"} <= set(
-        labels(staff_message(tg, mid))
-    )
-    await press(ana, mid, "Aceptar")
-    await staff_text_until(tg, mid, "¿Proyecto nuevo o vincular")
-    await press(ana, mid, "Crear un proyecto nuevo")
-    text = await staff_text_until(tg, mid, "Aceptada")
+    assert {
+        "✅ Aceptar / Vincular",
+        "❓ Pedir información",
+        "✖️ Rechazar",
+        "♊ Duplicada",
+        "👤 Asignar",
+    } <= set(labels(staff_message(tg, mid)))
+    text = await accept_as_new(ana, mid)
     assert "por Ana Quispe" in text
     assert "Aceptar / Vincular" not in labels(staff_message(tg, mid))
     (news,) = await resident.replies(1, timeout=10)
@@ -172,9 +199,9 @@ async def test_accept_creates_a_project_and_tells_the_author(app: App, tg: FakeT
         assert ini.status == "aceptada" and ini.decided_by == ANA
         project = (
             await s.execute(
-                select(Project).join(ProjectInitiative, ProjectInitiative.project_id == Project.id).where(
-                    ProjectInitiative.initiative_id == ini.id
-                )
+                select(Project)
+                .join(ProjectInitiative, ProjectInitiative.project_id == Project.id)
+                .where(ProjectInitiative.initiative_id == ini.id)
             )
         ).scalar_one()
         assert project.name == ini.title and project.phase == "idea" and project.code in news.plain
@@ -182,7 +209,9 @@ async def test_accept_creates_a_project_and_tells_the_author(app: App, tg: FakeT
         actions = [e.action for e in await audit.for_target(s, code)]
         assert actions == ["review", "aceptada"]
         # the "in review" notice was withdrawn: the resident got one message, the decision
-        review = (await s.execute(select(OutboxMessage).where(OutboxMessage.ref == f"review:{code}"))).scalar_one()
+        review = (
+            await s.execute(select(OutboxMessage).where(OutboxMessage.ref == f"review:{code}"))
+        ).scalar_one()
         assert review.status == "cancelled"
 
 
@@ -207,17 +236,13 @@ async def test_link_to_a_similar_project(app: App, tg: FakeTelegram, resident: U
     assert (await ini_row(app, code)).status == "vinculada"
 
 
-async def test_reject_with_template_and_with_edited_reason(app: App, tg: FakeTelegram, resident: User, ana: User) -> None:
+async def test_reject_with_template_and_with_edited_reason(
+    app: App, tg: FakeTelegram, resident: User, ana: User
+) -> None:
     await onboard(resident)
     first = await submit(app, resident)
     mid = await announcement(tg, first)
-    await press(ana, mid, "Rechazar")
-    await staff_text_until(tg, mid, "¿Por qué no se admite?")
-    assert "📝 Falta detalle" in labels(staff_message(tg, mid))
-    await press(ana, mid, "Falta detalle")
-    await staff_text_until(tg, mid, "Motivo que recibirá el vecino")
-    await press(ana, mid, "Enviar este motivo")
-    await staff_text_until(tg, mid, "No admitida")
+    await reject_with_template(ana, mid, "Falta detalle")
     (news,) = await resident.replies(1, timeout=10)
     assert "no pudo admitirla" in news.plain and "información mínima" in news.plain
 
@@ -228,12 +253,19 @@ async def test_reject_with_template_and_with_edited_reason(app: App, tg: FakeTel
     await press(ana, mid2, "Fuera del ámbito")
     await staff_text_until(tg, mid2, "Motivo que recibirá")
     await press(ana, mid2, "Editarlo antes")
-    assert await tg.wait_until(lambda: any("Texto de la plantilla" in (m.plain or "") for m in tg.messages_for(STAFF_CHAT)), 10)
+    assert await tg.wait_until(
+        lambda: any("Texto de la plantilla" in (m.plain or "") for m in tg.messages_for(STAFF_CHAT)), 10
+    )
     await group_reply(ana, "Corresponde al Gobierno Regional; por favor preséntela allí <b>pronto</b>.")
     assert await tg.wait_until(
-        lambda: any("Motivo que recibirá el vecino (" in (m.plain or "") for m in tg.messages_for(STAFF_CHAT)), 10
+        lambda: any(
+            "Motivo que recibirá el vecino (" in (m.plain or "") for m in tg.messages_for(STAFF_CHAT)
+        ),
+        10,
     )
-    preview = [m for m in tg.messages_for(STAFF_CHAT) if "Motivo que recibirá el vecino (" in (m.plain or "")][-1]
+    preview = [
+        m for m in tg.messages_for(STAFF_CHAT) if "Motivo que recibirá el vecino (" in (m.plain or "")
+    ][-1]
     await press(ana, preview.message_id, "Enviar este motivo")
     await staff_text_until(tg, mid2, "No admitida")
     (news,) = await resident.replies(1, timeout=10)
@@ -262,7 +294,9 @@ async def test_templates_are_editable(app: App, tg: FakeTelegram, resident: User
     await staff_text_until(tg, mid, "¿Por qué no se admite?")
     assert "📝 Zona intangible" in labels(staff_message(tg, mid))
     async with app.session_factory() as s:
-        assert (await s.execute(select(AuditEntry.action).where(AuditEntry.action == "template_add"))).scalar_one()
+        assert (
+            await s.execute(select(AuditEntry.action).where(AuditEntry.action == "template_add"))
+        ).scalar_one()
 
 
 async def test_request_information_round_trip(app: App, tg: FakeTelegram, resident: User, ana: User) -> None:
@@ -270,7 +304,9 @@ async def test_request_information_round_trip(app: App, tg: FakeTelegram, reside
     code = await submit(app, resident)
     mid = await announcement(tg, code)
     await press(ana, mid, "Pedir información")
-    assert await tg.wait_until(lambda: any("escriba la pregunta" in (m.plain or "") for m in tg.messages_for(STAFF_CHAT)), 10)
+    assert await tg.wait_until(
+        lambda: any("escriba la pregunta" in (m.plain or "") for m in tg.messages_for(STAFF_CHAT)), 10
+    )
     await group_reply(ana, "¿En qué cuadra exactamente está el cruce?")
     await staff_text_until(tg, mid, "Se pidió información")
     (question,) = await resident.replies(1, timeout=10)
@@ -285,7 +321,10 @@ async def test_request_information_round_trip(app: App, tg: FakeTelegram, reside
     (thanks,) = await resident.replies(1)
     assert "vuelve a revisión" in thanks.plain
     assert await tg.wait_until(
-        lambda: any("Respuesta del vecino" in (m.plain or "") and "cuadra 5" in (m.plain or "") for m in tg.messages_for(STAFF_CHAT)),
+        lambda: any(
+            "Respuesta del vecino" in (m.plain or "") and "cuadra 5" in (m.plain or "")
+            for m in tg.messages_for(STAFF_CHAT)
+        ),
         10,
     )
     answer_msg = [m for m in tg.messages_for(STAFF_CHAT) if "Respuesta del vecino" in (m.plain or "")][-1]
@@ -293,7 +332,11 @@ async def test_request_information_round_trip(app: App, tg: FakeTelegram, reside
     ini = await ini_row(app, code)
     assert ini.status == "en_revision"
     async with app.session_factory() as s:
-        msgs = (await s.execute(select(InitiativeMessage.direction).where(InitiativeMessage.initiative_id == ini.id))).scalars()
+        msgs = (
+            await s.execute(
+                select(InitiativeMessage.direction).where(InitiativeMessage.initiative_id == ini.id)
+            )
+        ).scalars()
         assert list(msgs) == ["question", "answer"]
     # the old button cannot be used twice
     before = len(resident.callback_answers)
@@ -302,21 +345,30 @@ async def test_request_information_round_trip(app: App, tg: FakeTelegram, reside
     assert "ya fue respondida" in (resident.callback_answers[-1].get("text") or ""), resident.callback_answers
 
 
-async def test_duplicate_merges_supports_and_followers(app: App, tg: FakeTelegram, resident: User, ana: User) -> None:
+async def test_duplicate_merges_supports_and_followers(
+    app: App, tg: FakeTelegram, resident: User, ana: User
+) -> None:
     async with app.session_factory() as s, s.begin():
         await spreadsheet.load_sample(s)
     other = User(tg, 700_002, "Luis")
     fan = User(tg, 700_003, "Carmen")
     for u in (resident, other, fan):
         await onboard(u)
-    original = await submit(app, resident, title="Ciclovía en la avenida Ejército", description="Una ciclovía segura en toda la avenida Ejército para ir al trabajo.")
-    dup = await submit(app, other, title="Ciclovia avenida Ejercito", description="Pedimos una ciclovía en la Av. Ejército, es peligroso ir en bicicleta.")
+    original = await submit(
+        app,
+        resident,
+        title="Ciclovía en la avenida Ejército",
+        description="Una ciclovía segura en toda la avenida Ejército para ir al trabajo.",
+    )
+    dup = await submit(
+        app,
+        other,
+        title="Ciclovia avenida Ejercito",
+        description="Pedimos una ciclovía en la Av. Ejército, es peligroso ir en bicicleta.",
+    )
     # the original is linked to a project; the duplicate has a supporter
     mid_o = await announcement(tg, original)
-    await press(ana, mid_o, "Aceptar")
-    await staff_text_until(tg, mid_o, "¿Proyecto nuevo")
-    await press(ana, mid_o, "Crear un proyecto nuevo")
-    await staff_text_until(tg, mid_o, "Aceptada")
+    await accept_as_new(ana, mid_o)
     await fan.send(f"/estado {dup}")
     (status,) = await fan.replies(1)
     await fan.press("Apoyar", status)
@@ -334,10 +386,26 @@ async def test_duplicate_merges_supports_and_followers(app: App, tg: FakeTelegra
         o = (await s.execute(select(Initiative).where(Initiative.code == original))).scalar_one()
         d = (await s.execute(select(Initiative).where(Initiative.code == dup))).scalar_one()
         assert d.duplicate_of == o.id and d.supports == 0
-        supporters = set((await s.execute(select(InitiativeSupport.user_id).where(InitiativeSupport.initiative_id == o.id))).scalars())
+        supporters = set(
+            (
+                await s.execute(
+                    select(InitiativeSupport.user_id).where(InitiativeSupport.initiative_id == o.id)
+                )
+            ).scalars()
+        )
         assert supporters == {other.user_id, fan.user_id} and o.supports == 2
-        project_id = (await s.execute(select(ProjectInitiative.project_id).where(ProjectInitiative.initiative_id == o.id))).scalar_one()
-        followers = set((await s.execute(select(ProjectFollower.user_id).where(ProjectFollower.project_id == project_id))).scalars())
+        project_id = (
+            await s.execute(
+                select(ProjectInitiative.project_id).where(ProjectInitiative.initiative_id == o.id)
+            )
+        ).scalar_one()
+        followers = set(
+            (
+                await s.execute(
+                    select(ProjectFollower.user_id).where(ProjectFollower.project_id == project_id)
+                )
+            ).scalars()
+        )
         assert {resident.user_id, other.user_id, fan.user_id} <= followers
 
 
@@ -370,12 +438,16 @@ async def test_two_moderators_at_the_same_moment_exactly_one_wins(
         async with app.session_factory() as s:
             decisions = (
                 await s.execute(
-                    select(AuditEntry.action).where(AuditEntry.target == code, AuditEntry.action.in_(("aceptada", "rechazada")))
+                    select(AuditEntry.action).where(
+                        AuditEntry.target == code, AuditEntry.action.in_(("aceptada", "rechazada"))
+                    )
                 )
             ).scalars()
             assert list(decisions) == [final.status]
             projects = await s.scalar(
-                select(func.count()).select_from(ProjectInitiative).where(ProjectInitiative.initiative_id == final.id)
+                select(func.count())
+                .select_from(ProjectInitiative)
+                .where(ProjectInitiative.initiative_id == final.id)
             )
             assert projects == (1 if final.status == "aceptada" else 0)
         await settle_outbox(app)
@@ -393,7 +465,12 @@ async def test_claimed_initiative_is_not_worked_twice_and_assignment(
     await staff_text_until(tg, mid, "¿A quién se asigna?")
     await press(ana, mid, "Beto Mamani")
     await staff_text_until(tg, mid, "Beto Mamani")
-    assert await tg.wait_until(lambda: any(code in (m.plain or "") and "asignaron" in (m.plain or "") for m in tg.messages_for(BETO)), 10)
+    assert await tg.wait_until(
+        lambda: any(
+            code in (m.plain or "") and "asignaron" in (m.plain or "") for m in tg.messages_for(BETO)
+        ),
+        10,
+    )
     # Ana may not act on Beto's initiative now; the message says who has it
     await press(ana, mid, "Rechazar")
     refusal = await answered(ana, 3)
@@ -406,7 +483,9 @@ async def test_claimed_initiative_is_not_worked_twice_and_assignment(
     assert ini.reviewer_id == BETO and ini.assigned_mesa == "movilidad"
 
 
-async def test_impossible_transition_is_refused(app: App, tg: FakeTelegram, resident: User, ana: User) -> None:
+async def test_impossible_transition_is_refused(
+    app: App, tg: FakeTelegram, resident: User, ana: User
+) -> None:
     await onboard(resident)
     code = await submit(app, resident)
     mid = await announcement(tg, code)
@@ -420,7 +499,9 @@ async def test_impossible_transition_is_refused(app: App, tg: FakeTelegram, resi
     assert (await ini_row(app, code)).status == "aceptada"
 
 
-async def test_hide_block_and_admin_undo(app: App, tg: FakeTelegram, resident: User, ana: User, admin: User) -> None:
+async def test_hide_block_and_admin_undo(
+    app: App, tg: FakeTelegram, resident: User, ana: User, admin: User
+) -> None:
     neighbour = User(tg, 700_009, "Pedro")
     await onboard(resident)
     await onboard(neighbour)
@@ -447,11 +528,19 @@ async def test_hide_block_and_admin_undo(app: App, tg: FakeTelegram, resident: U
     assert code in found.plain
 
     await press(ana, mid, "Bloquear al autor")
-    assert await tg.wait_until(lambda: any("motivo del bloqueo" in (m.plain or "") for m in tg.messages_for(STAFF_CHAT)), 10)
+    assert await tg.wait_until(
+        lambda: any("motivo del bloqueo" in (m.plain or "") for m in tg.messages_for(STAFF_CHAT)), 10
+    )
     await group_reply(ana, "Mensajes ofensivos repetidos")
-    assert await tg.wait_until(lambda: any("ya no puede enviar iniciativas" in (m.plain or "") for m in tg.messages_for(STAFF_CHAT)), 10)
+    assert await tg.wait_until(
+        lambda: any("ya no puede enviar iniciativas" in (m.plain or "") for m in tg.messages_for(STAFF_CHAT)),
+        10,
+    )
     (blocked,) = await resident.replies(1, timeout=10)
-    assert "ya no puede enviar nuevas iniciativas" in blocked.plain and "Mensajes ofensivos repetidos" in blocked.plain
+    assert (
+        "ya no puede enviar nuevas iniciativas" in blocked.plain
+        and "Mensajes ofensivos repetidos" in blocked.plain
+    )
     await resident.send("/proponer")
     (no,) = await resident.replies(1)
     assert "no puede enviar nuevas iniciativas" in no.plain
@@ -465,11 +554,15 @@ async def test_hide_block_and_admin_undo(app: App, tg: FakeTelegram, resident: U
     await resident.send("/proponer")
     await resident.replies(2)  # the form starts
     async with app.session_factory() as s:
-        actions = [e.action for e in await audit.all_entries(s) if e.target in (code, f"user:{resident.user_id}")]
+        actions = [
+            e.action for e in await audit.all_entries(s) if e.target in (code, f"user:{resident.user_id}")
+        ]
         assert actions == ["hide", "unhide", "block", "unblock"]
 
 
-async def test_supports_one_per_resident_and_withdrawable(app: App, tg: FakeTelegram, resident: User, ana: User) -> None:
+async def test_supports_one_per_resident_and_withdrawable(
+    app: App, tg: FakeTelegram, resident: User, ana: User
+) -> None:
     fan = User(tg, 700_004, "Julia")
     await onboard(resident)
     await onboard(fan)
@@ -481,7 +574,9 @@ async def test_supports_one_per_resident_and_withdrawable(app: App, tg: FakeTele
     (status,) = await fan.replies(1)
     assert "Apoyos de vecinos: 0" in status.plain
     data = status.buttons()[0][0][1]
-    await asyncio.gather(fan.press_data(data, status.message_id), fan.press_data(data, status.message_id))  # double tap
+    await asyncio.gather(
+        fan.press_data(data, status.message_id), fan.press_data(data, status.message_id)
+    )  # double tap
     await fan.settle()
     assert "Apoyos de vecinos: 1" in (tg.get_message(fan.user_id, status.message_id) or {}).get("text", "")
     assert (await ini_row(app, code)).supports == 1
@@ -498,8 +593,15 @@ async def test_queue_filters_and_pages(app: App, tg: FakeTelegram, resident: Use
     codes = []
     for i in range(7):
         district = "cayma" if i % 2 == 0 else "yura"
-        codes.append(await submit(app, resident, title=f"Propuesta vecinal número {i} distinta", district=district,
-                                  description=f"Descripción {i} " + "de una necesidad concreta del barrio " * (i + 1)))
+        codes.append(
+            await submit(
+                app,
+                resident,
+                title=f"Propuesta vecinal número {i} distinta",
+                district=district,
+                description=f"Descripción {i} " + "de una necesidad concreta del barrio " * (i + 1),
+            )
+        )
     await ana.send("/cola")
     (page1,) = await ana.replies(1)
     assert "Iniciativas pendientes: 7" in page1.plain and "Página 1 de 2" in page1.plain
@@ -526,16 +628,17 @@ async def test_initiative_and_audit_commands_and_export(
     await onboard(resident)
     code = await submit(app, resident)
     mid = await announcement(tg, code)
-    await press(ana, mid, "Aceptar")
-    await staff_text_until(tg, mid, "¿Proyecto nuevo")
-    await press(ana, mid, "Crear un proyecto nuevo")
-    await staff_text_until(tg, mid, "Aceptada")
+    await accept_as_new(ana, mid)
     await ana.send(f"/iniciativa {code}")
     (card,) = await ana.replies(1)
     assert "Historial" in card.plain and "Ana Quispe" in card.plain and "Aceptada" in card.plain
     await ana.send(f"/auditoria {code}")
     (trail,) = await ana.replies(1)
-    assert "Auditoría de" in trail.plain and "recibida → en_revision" in trail.plain and "Ana Quispe" in trail.plain
+    assert (
+        "Auditoría de" in trail.plain
+        and "recibida → en_revision" in trail.plain
+        and "Ana Quispe" in trail.plain
+    )
     await ana.send("/iniciativa INI-2026-99999")
     (nf,) = await ana.replies(1)
     assert "Escriba el código" in nf.plain
@@ -566,10 +669,14 @@ async def test_residents_and_forged_buttons_are_refused(app: App, tg: FakeTelegr
     after = await ini_row(app, code)
     assert after.status == "recibida" and not after.hidden and after.version == ini.version
     async with app.session_factory() as s:
-        assert await s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.target == code)) == 0
+        assert (
+            await s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.target == code)) == 0
+        )
 
 
-async def test_role_removed_mid_flow_is_refused(app: App, tg: FakeTelegram, resident: User, ana: User) -> None:
+async def test_role_removed_mid_flow_is_refused(
+    app: App, tg: FakeTelegram, resident: User, ana: User
+) -> None:
     await onboard(resident)
     code = await submit(app, resident)
     mid = await announcement(tg, code)
@@ -580,3 +687,18 @@ async def test_role_removed_mid_flow_is_refused(app: App, tg: FakeTelegram, resi
     await press(ana, mid, "Falta detalle")
     assert REFUSAL in (await answered(ana, 2))["text"]
     assert (await ini_row(app, code)).status == "en_revision"
+
+
+async def test_resident_hears_the_outcome_in_their_language(app: App, tg: FakeTelegram, ana: User) -> None:
+    from peam_bot.storage.models import User as Resident
+
+    john = User(tg, 700_020, "John", language_code="es")  # onboarded in Spanish, then /idioma English
+    await onboard(john)
+    async with app.session_factory() as s, s.begin():
+        (await s.get(Resident, john.user_id)).locale = "en"  # type: ignore[union-attr]
+    code = await submit(app, john)
+    mid = await announcement(tg, code)
+    await reject_with_template(ana, mid, "Falta detalle")
+    (news,) = await john.replies(1, timeout=10)
+    assert code in news.plain and "Reason:" in news.plain and "Motivo" not in news.plain
+    assert "/propose" in news.plain

@@ -117,6 +117,24 @@ async def done(query: CallbackQuery, session: AsyncSession, ini: Initiative, not
         await show_card(query.message, session, ini, edit=True)
 
 
+async def second_step(
+    query: CallbackQuery,
+    session: AsyncSession,
+    ini: Initiative,
+    heading: str,
+    rows: list[list[InlineKeyboardButton]],
+) -> None:
+    """Swap the card's buttons for the choices of the action's second step (with a way back)."""
+    assert isinstance(query.message, Message)
+    rows.append(back_row(ini.id))
+    await query.answer()
+    await query.message.edit_text(
+        await moderation.staff_card(session, ini) + "\n\n" + heading,
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+    )
+    await moderation.refresh_announcement(session, ini, except_message=here(query))
+
+
 async def ask_text(
     query: CallbackQuery, state: FSMContext, ini: Initiative, kind: State, prompt: str, **data: Any
 ) -> None:
@@ -191,15 +209,9 @@ async def triage(
                 ]
                 for p in projects
             ]
-            rows.append(back_row(ini.id))
-            await query.answer()
-            await message.edit_text(
-                await moderation.staff_card(session, ini)
-                + "\n\n"
-                + _("<b>¿Proyecto nuevo o vincular a uno de la cartera?</b>"),
-                reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+            await second_step(
+                query, session, ini, _("<b>¿Proyecto nuevo o vincular a uno de la cartera?</b>"), rows
             )
-            await moderation.refresh_announcement(session, ini, except_message=here(query))
         elif action == "new":
             project = await moderation.accept_as_new_project(session, ini, actor, role)
             await done(
@@ -227,13 +239,7 @@ async def triage(
                 for t in await moderation.templates(session)
             ]
             rows.append([button(_("✏️ Escribir otro motivo"), "rjw", ini.id)])
-            rows.append(back_row(ini.id))
-            await query.answer()
-            await message.edit_text(
-                await moderation.staff_card(session, ini) + "\n\n" + _("<b>¿Por qué no se admite?</b>"),
-                reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
-            )
-            await moderation.refresh_announcement(session, ini, except_message=here(query))
+            await second_step(query, session, ini, _("<b>¿Por qué no se admite?</b>"), rows)
         elif action == "rjt":
             tpl = await moderation.template(session, int(arg)) if arg.isdigit() else None
             if tpl is None:
@@ -281,13 +287,7 @@ async def triage(
                 if o is not None
             ]
             rows.append([button(_("✏️ Escribir el código de la original"), "dpw", ini.id)])
-            rows.append(back_row(ini.id))
-            await query.answer()
-            await message.edit_text(
-                await moderation.staff_card(session, ini) + "\n\n" + _("<b>¿Duplicada de cuál?</b>"),
-                reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
-            )
-            await moderation.refresh_announcement(session, ini, except_message=here(query))
+            await second_step(query, session, ini, _("<b>¿Duplicada de cuál?</b>"), rows)
         elif action == "dpw":
             await ask_text(
                 query,
@@ -312,13 +312,7 @@ async def triage(
                 [button(_("🗂 Mesa: {name}").format(name=truncate(name, 40)), "asm", ini.id, slug)]
                 for slug, name in themes
             ]
-            rows.append(back_row(ini.id))
-            await query.answer()
-            await message.edit_text(
-                await moderation.staff_card(session, ini) + "\n\n" + _("<b>¿A quién se asigna?</b>"),
-                reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
-            )
-            await moderation.refresh_announcement(session, ini, except_message=here(query))
+            await second_step(query, session, ini, _("<b>¿A quién se asigna?</b>"), rows)
         elif action == "asu":
             if not arg.isdigit():
                 raise moderation.Refused("gone")
