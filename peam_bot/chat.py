@@ -22,7 +22,9 @@ TOKEN = "100000:CHAT-EMULATOR"
 RESIDENT_ID = 55_500_001  # the same resident each run: a half-filled form is still there next time
 
 
-async def run_chat(db_path: str, lang: str = "es") -> None:
+async def run_chat(db_path: str, lang: str = "es", as_staff: bool = False) -> None:
+    """``as_staff``: the simulated person is an AQPlan admin and the staff announcements come to
+    their own chat, to practise triage (/cola, the buttons of each initiative) without a group."""
     tg = FakeTelegram(token=TOKEN, limits=Limits())
     base_url = await tg.start()
     tg.add_group(STAFF_CHAT_ID, "AQPlan — equipo")
@@ -31,7 +33,8 @@ async def run_chat(db_path: str, lang: str = "es") -> None:
         bot_token=TOKEN,
         telegram_api_url=base_url,
         database_url=f"sqlite+aiosqlite:///{Path(db_path).resolve()}",
-        staff_chat_id=STAFF_CHAT_ID,
+        staff_chat_id=RESIDENT_ID if as_staff else STAFF_CHAT_ID,
+        admin_ids=[RESIDENT_ID] if as_staff else [],
         redis_url=None,
     )
     app = await App.create(settings)

@@ -23,6 +23,7 @@ HELP: dict[str, dict[str, str]] = {
         "upgrade": "aplica las migraciones pendientes",
         "chat_db": "archivo SQLite de la conversación de prueba (por defecto ./peam-chat.db)",
         "lang": "idioma del vecino simulado (es o en)",
+        "chat_staff": "practicar la moderación: usted es administrador y los avisos al equipo llegan a su chat",
         "no_token": "PEAM_BOT_TOKEN: falta el token del bot (créelo con @BotFather). Para probar sin token: peam-bot chat",
         "webhook_secret": "PEAM_WEBHOOK_SECRET: es obligatorio cuando se usa PEAM_WEBHOOK_URL",
         "portfolio": "Cartera Abierta de Proyectos: importar o exportar una hoja de cálculo (CSV o XLSX)",
@@ -61,6 +62,7 @@ HELP: dict[str, dict[str, str]] = {
         "upgrade": "apply pending migrations",
         "chat_db": "SQLite file for the trial conversation (default ./peam-chat.db)",
         "lang": "language of the simulated resident (es or en)",
+        "chat_staff": "practise moderation: you are an admin and the staff announcements come to your chat",
         "no_token": "PEAM_BOT_TOKEN: the bot token is missing (create it with @BotFather). To try without one: peam-bot chat",
         "webhook_secret": "PEAM_WEBHOOK_SECRET: required when PEAM_WEBHOOK_URL is set",
         "portfolio": "Open Project Portfolio: import or export a spreadsheet (CSV or XLSX)",
@@ -111,6 +113,7 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help=h["chat"], description=h["chat"])
     chat.add_argument("--db", default="./peam-chat.db", help=h["chat_db"])
     chat.add_argument("--lang", default="es", choices=["es", "en"], help=h["lang"])
+    chat.add_argument("--staff", action="store_true", help=h["chat_staff"])
     db = sub.add_parser("db", help=h["db"], description=h["db"])
     dbsub = db.add_subparsers(dest="db_command", required=True)
     dbsub.add_parser("upgrade", help=h["upgrade"], description=h["upgrade"])
@@ -297,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
             logging.getLogger().setLevel(logging.WARNING)  # the terminal is the resident's chat
             from peam_bot.chat import run_chat
 
-            asyncio.run(run_chat(args.db, args.lang))
+            asyncio.run(run_chat(args.db, args.lang, args.staff))
         elif args.command == "portfolio":
             if args.portfolio_command == "export" and not args.file.lower().endswith(EXPORT_FORMATS):
                 return fail(HELP[lang]["bad_format"])
