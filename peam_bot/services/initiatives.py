@@ -137,44 +137,58 @@ class Similar:
 
 
 SIMILAR_THRESHOLD = 62.0
+NEAR_BONUS = 15.0  # both have a location less than 300 m apart
+
+
+async def similar_candidates(session: AsyncSession) -> list[Any]:
+    """The initiatives a new one may repeat (not declined, not duplicates, not hidden)."""
+    stmt = select(
+        Initiative.code,
+        Initiative.title,
+        Initiative.status,
+        Initiative.search_text,
+        Initiative.latitude,
+        Initiative.longitude,
+    ).where(Initiative.status.notin_(("rechazada", "duplicada")), Initiative.hidden.is_(False))
+    return list((await session.execute(stmt)).all())
 
 
 async def find_similar(session: AsyncSession, draft: Draft, limit: int = 3) -> list[Similar]:
     """Existing initiatives most like the draft: fuzzy text match, boosted when they are close by."""
     if not draft.title:
         return []
+    return rank_similar(await similar_candidates(session), draft, limit)
+
+
+def rank_similar(rows: list[Any], draft: Draft, limit: int = 3) -> list[Similar]:
+    if not rows or not draft.title:
+        return []
     q_title = text.normalize(draft.title)
     q_full = text.normalize(f"{draft.title} {draft.description or ''}")
-    rows = (
-        await session.execute(
-            select(
-                Initiative.code,
-                Initiative.title,
-                Initiative.status,
-                Initiative.search_text,
-                Initiative.latitude,
-                Initiative.longitude,
-            ).where(Initiative.status.notin_(("rechazada", "duplicada")), Initiative.hidden.is_(False))
-        )
-    ).all()
-    if not rows:
-        return []
     titles = [r.search_text.split("\n", 1)[0] for r in rows]
     fulls = [r.search_text.replace("\n", " ") for r in rows]
     title_scores = [0.0] * len(rows)
     full_scores = [0.0] * len(rows)
-    for _choice, score, i in process.extract(q_title, titles, scorer=fuzz.token_set_ratio, limit=None):
+    # a row can only pass with at least this much text score (the distance adds up to NEAR_BONUS)
+    floor = SIMILAR_THRESHOLD - NEAR_BONUS
+    for _choice, score, i in process.extract(
+        q_title, titles, scorer=fuzz.token_set_ratio, limit=None, score_cutoff=floor / 0.9
+    ):
         title_scores[i] = score
-    for _choice, score, i in process.extract(q_full, fulls, scorer=fuzz.token_sort_ratio, limit=None):
+    for _choice, score, i in process.extract(
+        q_full, fulls, scorer=fuzz.token_sort_ratio, limit=None, score_cutoff=floor
+    ):
         full_scores[i] = score
     found: list[Similar] = []
     for i, row in enumerate(rows):
+        if not title_scores[i] and not full_scores[i]:
+            continue
         score = max(float(title_scores[i]) * 0.9, float(full_scores[i]))
         dist = None
         if None not in (draft.latitude, draft.longitude, row.latitude, row.longitude):
             dist = distance_m(draft.latitude, draft.longitude, row.latitude, row.longitude)  # type: ignore[arg-type]
             if dist < 300:
-                score += 15
+                score += NEAR_BONUS
             elif dist < 1000:
                 score += 7
         if score >= SIMILAR_THRESHOLD:

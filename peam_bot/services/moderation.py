@@ -624,10 +624,9 @@ async def queue(
             .limit(per_page)
         )
     ).scalars()
-    items = []
-    for ini in rows:
-        items.append(QueueItem(ini, len(await similar_initiatives(session, ini))))
-    return items, total
+    page_rows = list(rows)
+    candidates = await initiatives.similar_candidates(session) if page_rows else []
+    return [QueueItem(ini, len(_similar_to(candidates, ini))) for ini in page_rows], total
 
 
 async def queue_facets(session: AsyncSession) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
@@ -643,14 +642,18 @@ async def queue_facets(session: AsyncSession) -> tuple[list[tuple[str, int]], li
     return [(d, int(n)) for d, n in districts], [(t, int(n)) for t, n in themes]
 
 
-async def similar_initiatives(
-    session: AsyncSession, ini: Initiative, limit: int = 4
-) -> list[initiatives.Similar]:
+def _similar_to(candidates: list[Any], ini: Initiative, limit: int = 4) -> list[initiatives.Similar]:
     draft = initiatives.Draft(
         title=ini.title, description=ini.description, latitude=ini.latitude, longitude=ini.longitude
     )
-    found = await initiatives.find_similar(session, draft, limit=limit + 1)
+    found = initiatives.rank_similar(candidates, draft, limit=limit + 1)
     return [s for s in found if s.code != ini.code][:limit]
+
+
+async def similar_initiatives(
+    session: AsyncSession, ini: Initiative, limit: int = 4
+) -> list[initiatives.Similar]:
+    return _similar_to(await initiatives.similar_candidates(session), ini, limit)
 
 
 async def similar_projects(session: AsyncSession, ini: Initiative, limit: int = 4) -> list[Project]:
