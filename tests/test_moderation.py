@@ -150,7 +150,7 @@ async def reject_with_template(moderator: User, message_id: int, template: str) 
     await press(moderator, message_id, template)
     await staff_text_until(moderator.tg, message_id, "Motivo que recibirá el vecino")
     await press(moderator, message_id, "Enviar este motivo")
-    await staff_text_until(moderator.tg, message_id, "No admitida")
+    await staff_text_until(moderator.tg, message_id, "Rechazada")
 
 
 async def ini_row(app: App, code: str) -> Initiative:
@@ -267,7 +267,7 @@ async def test_reject_with_template_and_with_edited_reason(
         m for m in tg.messages_for(STAFF_CHAT) if "Motivo que recibirá el vecino (" in (m.plain or "")
     ][-1]
     await press(ana, preview.message_id, "Enviar este motivo")
-    await staff_text_until(tg, mid2, "No admitida")
+    await staff_text_until(tg, mid2, "Rechazada")
     (news,) = await resident.replies(1, timeout=10)
     assert "Gobierno Regional" in news.plain and "<b>pronto</b>" in news.plain  # markup shown, not applied
     async with app.session_factory() as s:
@@ -293,10 +293,18 @@ async def test_templates_are_editable(app: App, tg: FakeTelegram, resident: User
     await press(ana, mid, "Rechazar")
     await staff_text_until(tg, mid, "¿Por qué no se admite?")
     assert "📝 Zona intangible" in labels(staff_message(tg, mid))
+    # delete it again: gone from the list and from the choices
+    await ana.send("/plantillas")
+    (lst,) = await ana.replies(1)
+    row = next(r for r in lst.buttons() if "Zona intangible" in r[0][0])
+    await ana.press_data(row[1][1], lst.message_id)
+    (after,) = await ana.replies(1)
+    assert "Zona intangible" not in after.plain and "Falta detalle" in after.plain
     async with app.session_factory() as s:
-        assert (
-            await s.execute(select(AuditEntry.action).where(AuditEntry.action == "template_add"))
-        ).scalar_one()
+        actions = (
+            await s.execute(select(AuditEntry.action).where(AuditEntry.action.like("template_%")))
+        ).scalars()
+        assert list(actions) == ["template_add", "template_delete"]
 
 
 async def test_request_information_round_trip(app: App, tg: FakeTelegram, resident: User, ana: User) -> None:
@@ -305,12 +313,16 @@ async def test_request_information_round_trip(app: App, tg: FakeTelegram, reside
     mid = await announcement(tg, code)
     await press(ana, mid, "Pedir información")
     assert await tg.wait_until(
-        lambda: any("escriba la pregunta" in (m.plain or "") for m in tg.messages_for(STAFF_CHAT)), 10
+        lambda: any("scriba la pregunta" in (m.plain or "") for m in tg.messages_for(STAFF_CHAT)), 10
     )
     await group_reply(ana, "¿En qué cuadra exactamente está el cruce?")
     await staff_text_until(tg, mid, "Se pidió información")
     (question,) = await resident.replies(1, timeout=10)
     assert "¿En qué cuadra exactamente está el cruce?" in question.plain
+    await resident.send(f"/estado {code}")  # the question can be answered from the status too
+    (status,) = await resident.replies(1)
+    assert "¿En qué cuadra exactamente está el cruce?" in status.plain
+    assert status.buttons()[0][0][0] == "✍️ Responder"
     await resident.press("Responder", question)
     (prompt,) = await resident.replies(1)
     assert "Escriba su respuesta" in prompt.plain
@@ -509,6 +521,9 @@ async def test_hide_block_and_admin_undo(
     mid = await announcement(tg, code)
     await press(ana, mid, "Ocultar")
     await staff_text_until(tg, mid, "Oculta al público")
+    await ana.send("/cola")  # still waiting for a decision: it stays in the queue, marked
+    (queue,) = await ana.replies(1)
+    assert code in queue.plain and "🙈" in queue.plain
     await neighbour.send(f"/estado {code}")
     (nf,) = await neighbour.replies(1)
     assert "No encontré" in nf.plain
@@ -523,6 +538,8 @@ async def test_hide_block_and_admin_undo(
     assert "Vuelve a ser pública" in (await answered(admin, 1))["text"]
     assert await tg.wait_until(lambda: "Oculta al público" not in staff_message(tg, mid)["text"], 10)
     assert not (await ini_row(app, code)).hidden
+    (visible,) = await resident.replies(1, timeout=10)
+    assert "vuelve a ser pública" in visible.plain
     await neighbour.send(f"/estado {code}")
     (found,) = await neighbour.replies(1)
     assert code in found.plain
@@ -602,6 +619,9 @@ async def test_queue_filters_and_pages(app: App, tg: FakeTelegram, resident: Use
                 description=f"Descripción {i} " + "de una necesidad concreta del barrio " * (i + 1),
             )
         )
+    await ana.send("/ayuda")
+    (help_,) = await ana.replies(1)
+    assert "/cola" in help_.plain and "/invitar" not in help_.plain  # moderators: no team management
     await ana.send("/cola")
     (page1,) = await ana.replies(1)
     assert "Iniciativas pendientes: 7" in page1.plain and "Página 1 de 2" in page1.plain
@@ -616,6 +636,13 @@ async def test_queue_filters_and_pages(app: App, tg: FakeTelegram, resident: Use
     await ana.press("Yura (3)", facets)
     (yura,) = await ana.replies(1)
     assert "Iniciativas pendientes: 3" in yura.plain and "Filtro: Yura" in yura.plain
+    await ana.press("Tema", yura)
+    (themes,) = await ana.replies(1)
+    assert [t for row in themes.buttons() for t, _ in row][:1] == [
+        "Movilidad y transporte (3)"
+    ]  # within Yura
+    await ana.press("Volver", themes)
+    await ana.replies(1)
     assert codes[0] not in yura.plain and codes[1] in yura.plain
     await ana.press(f"1. {codes[1]}", yura)
     (card,) = await ana.replies(1)
@@ -636,12 +663,15 @@ async def test_initiative_and_audit_commands_and_export(
     (trail,) = await ana.replies(1)
     assert (
         "Auditoría de" in trail.plain
-        and "recibida → en_revision" in trail.plain
+        and "(Recibida → En revisión)" in trail.plain
         and "Ana Quispe" in trail.plain
     )
     await ana.send("/iniciativa INI-2026-99999")
     (nf,) = await ana.replies(1)
-    assert "Escriba el código" in nf.plain
+    assert "No encontré la iniciativa «INI-2026-99999»" in nf.plain
+    await ana.send("/iniciativa")
+    (ask,) = await ana.replies(1)
+    assert "Escriba el código después del comando" in ask.plain
     out = tmp_path / "audit.csv"
     async with app.session_factory() as s:
         assert await audit.export_file(s, out) >= 2

@@ -151,10 +151,10 @@ async def test_team_list_role_change_and_removal(app: App, admin: User, tg: Fake
     await admin.send("/equipo")
     (team,) = await admin.replies(1)
     assert "Equipo de AQPlan" in team.plain and "Luis — moderador" in team.plain
-    assert f"#{ADMIN_ID} — administrador 🔒" in team.plain
+    assert "Carla — administrador 🔒" in team.plain  # the name they use on Telegram, not their id
 
     # the bootstrap admin (PEAM_ADMIN_IDS) can't be changed from the bot
-    await admin.press(f"#{ADMIN_ID}")
+    await admin.press("Carla · administrador")
     (view,) = await admin.replies(1)
     assert "PEAM_ADMIN_IDS" in view.plain and not any("Quitar" in t for row in view.buttons() for t, _ in row)
     await admin.press("Volver")

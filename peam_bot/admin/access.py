@@ -67,7 +67,7 @@ class StaffAccessMiddleware(BaseMiddleware):
             await refuse(event, route)
             return None
         data["role"] = await staff.role_of(session, settings.admin_ids, user.id)
-        await staff.touch_name(session, user.id, user.full_name)
+        await staff.touch_name(session, user.id, user.full_name, bootstrap_admin=user.id in settings.admin_ids)
         return await handler(event, data)
 
 

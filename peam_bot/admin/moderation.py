@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -30,7 +31,7 @@ from peam_bot.admin.access import register_states, staff_routes
 from peam_bot.config import Settings
 from peam_bot.i18n import gettext as _
 from peam_bot.services import audit, moderation, reference, staff, users
-from peam_bot.services.formatting import babel_locale, fmt_datetime
+from peam_bot.services.formatting import babel_locale
 from peam_bot.services.initiatives import InvalidInput
 from peam_bot.services.text import esc, truncate
 from peam_bot.storage.models import Initiative, utcnow
@@ -76,23 +77,29 @@ def button(text: str, action: str, ini_id: int, arg: str = "") -> InlineKeyboard
     return InlineKeyboardButton(text=text, callback_data=TriageCb(action=action, id=ini_id, arg=arg).pack())
 
 
-def markup_of(ini: Initiative, extra: list[list[InlineKeyboardButton]] | None = None) -> InlineKeyboardMarkup:
-    base = moderation.triage_markup(ini) or {"inline_keyboard": []}
-    markup = InlineKeyboardMarkup.model_validate(base)
-    if extra:
-        markup.inline_keyboard.extend(extra)
-    return markup
+async def markup_of(session: AsyncSession, ini: Initiative) -> InlineKeyboardMarkup:
+    base = await moderation.markup_for(session, ini) or {"inline_keyboard": []}
+    return InlineKeyboardMarkup.model_validate(base)
+
+
+async def edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Edit a message; an edit that changes nothing (a second look at the same state) is fine."""
+    try:
+        await message.edit_text(text, reply_markup=markup, disable_web_page_preview=True)
+    except TelegramBadRequest as exc:
+        if "message is not modified" not in exc.message:
+            raise
 
 
 def back_row(ini_id: int) -> list[InlineKeyboardButton]:
     return [button(_("↩️ Volver"), "back", ini_id)]
 
 
-async def show_card(message: Message, session: AsyncSession, ini: Initiative, edit: bool) -> None:
+async def show_card(message: Message, session: AsyncSession, ini: Initiative, in_place: bool) -> None:
     text = await moderation.staff_card(session, ini)
-    markup = markup_of(ini)
-    if edit:
-        await message.edit_text(text, reply_markup=markup, disable_web_page_preview=True)
+    markup = await markup_of(session, ini)
+    if in_place:
+        await edit(message, text, markup)
     else:
         await message.answer(text, reply_markup=markup, disable_web_page_preview=True)
 
@@ -102,7 +109,7 @@ async def refused(query: CallbackQuery, session: AsyncSession, exc: moderation.R
     await query.answer(truncate(exc.message("es"), 190), show_alert=True)
     ini = await moderation.get(session, ini_id)
     if ini is not None and isinstance(query.message, Message):
-        await show_card(query.message, session, ini, edit=True)
+        await show_card(query.message, session, ini, in_place=True)
 
 
 def here(query: CallbackQuery) -> tuple[int, int] | None:
@@ -114,7 +121,7 @@ async def done(query: CallbackQuery, session: AsyncSession, ini: Initiative, not
     await session.commit()  # the moderator sees the outcome once it is stored, not before
     await query.answer(truncate(note, 190))
     if isinstance(query.message, Message):
-        await show_card(query.message, session, ini, edit=True)
+        await show_card(query.message, session, ini, in_place=True)
 
 
 async def second_step(
@@ -128,9 +135,10 @@ async def second_step(
     assert isinstance(query.message, Message)
     rows.append(back_row(ini.id))
     await query.answer()
-    await query.message.edit_text(
+    await edit(
+        query.message,
         await moderation.staff_card(session, ini) + "\n\n" + heading,
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+        InlineKeyboardMarkup(inline_keyboard=rows),
     )
     await moderation.refresh_announcement(session, ini, except_message=here(query))
 
@@ -142,9 +150,10 @@ async def ask_text(
     await state.set_data({"ini": ini.id, **data})
     await query.answer()
     if isinstance(query.message, Message):
-        name = esc(query.from_user.first_name)
+        # in the group several moderators read along: say whose question it is
+        who = f"{esc(query.from_user.first_name)}: " if query.message.chat.type != "private" else ""
         await query.message.answer(
-            f"{name}: {prompt}\n" + _("Responda a este mensaje. Para salir: /cancelar"),
+            who + prompt[0].upper() + prompt[1:] + "\n" + _("Responda a este mensaje. Para salir: /cancelar"),
             reply_markup=ForceReply(selective=True, input_field_placeholder=_("Escriba aquí")),
         )
 
@@ -190,10 +199,10 @@ async def triage(
     try:
         if action == "opn":
             await query.answer()
-            await show_card(message, session, ini, edit=False)
+            await show_card(message, session, ini, in_place=False)
         elif action == "back":
             await query.answer()
-            await show_card(message, session, ini, edit=True)
+            await show_card(message, session, ini, in_place=True)
         elif action == "acc":
             await moderation.take(session, ini, actor, role)
             projects = await moderation.similar_projects(session, ini)
@@ -269,6 +278,12 @@ async def triage(
         elif action == "rjs":
             if arg == "c":
                 reason = (await state.get_data()).get("reason", "")
+                if not reason:
+                    await query.answer(
+                        _("Ese paso se canceló. Pulse Rechazar de nuevo para elegir el motivo."),
+                        show_alert=True,
+                    )
+                    return
                 await state.clear()
             else:
                 tpl = await moderation.template(session, int(arg)) if arg.isdigit() else None
@@ -353,7 +368,9 @@ async def triage(
     except moderation.Refused as exc:
         await refused(query, session, exc, callback_data.id)
     except InvalidInput:
-        await query.answer(_("El motivo guardado no es válido; escríbalo de nuevo."), show_alert=True)
+        await query.answer(
+            _("Ese paso se canceló. Pulse Rechazar de nuevo para elegir el motivo."), show_alert=True
+        )
 
 
 # --- typed answers (ForceReply) -------------------------------------------------------------------
@@ -367,11 +384,22 @@ async def _input_initiative(message: Message, state: FSMContext, session: AsyncS
     return ini
 
 
+def length_error(exc: InvalidInput, what: str, lo: int, hi: int, given: str) -> str:
+    """Why a typed question / reason was not taken, with the numbers."""
+    if exc.reason == "too_long":
+        return _("{what}: tiene {n} caracteres y el máximo es {max}. Acórtelo y envíelo de nuevo.").format(
+            what=what, n=len(given.strip()), max=hi
+        )
+    if exc.reason == "no_letters":
+        return _("{what}: escriba palabras, no solo signos o emojis.").format(what=what)
+    return _("{what}: necesita al menos {min} caracteres. Escríbalo de nuevo.").format(what=what, min=lo)
+
+
 async def _after_input(message: Message, session: AsyncSession, ini: Initiative, note: str) -> None:
     await moderation.refresh_announcement(session, ini)
     await session.commit()
     await message.answer(
-        note + "\n\n" + await moderation.staff_card(session, ini), reply_markup=markup_of(ini)
+        note + "\n\n" + await moderation.staff_card(session, ini), reply_markup=await markup_of(session, ini)
     )
 
 
@@ -390,8 +418,12 @@ async def got_question(
         return
     try:
         await moderation.request_info(session, ini, message.from_user.id, role, message.text or "")  # type: ignore[union-attr]
-    except InvalidInput:
-        await message.answer(_("La pregunta necesita entre 5 y 800 caracteres. Escríbala de nuevo."))
+    except InvalidInput as exc:
+        await message.answer(
+            length_error(
+                exc, _("La pregunta"), moderation.QUESTION_MIN, moderation.QUESTION_MAX, message.text or ""
+            )
+        )
         return
     except moderation.Refused as exc:
         await state.clear()
@@ -410,8 +442,12 @@ async def got_reason(message: Message, state: FSMContext, session: AsyncSession)
         return
     try:
         reason = moderation.validate_reason(message.text or "")
-    except InvalidInput:
-        await message.answer(_("El motivo necesita entre 5 y 800 caracteres. Escríbalo de nuevo."))
+    except InvalidInput as exc:
+        await message.answer(
+            length_error(
+                exc, _("El motivo"), moderation.REASON_MIN, moderation.REASON_MAX, message.text or ""
+            )
+        )
         return
     await state.update_data(reason=reason)
     rows = [
@@ -434,8 +470,16 @@ async def got_block_reason(message: Message, state: FSMContext, session: AsyncSe
         return
     try:
         blocked = await moderation.block(session, ini.author_id, message.from_user.id, message.text or "")  # type: ignore[union-attr]
-    except InvalidInput:
-        await message.answer(_("El motivo necesita entre 5 y 800 caracteres. Escríbalo de nuevo."))
+    except InvalidInput as exc:
+        await message.answer(
+            length_error(
+                exc, _("El motivo"), moderation.REASON_MIN, moderation.REASON_MAX, message.text or ""
+            )
+        )
+        return
+    except moderation.Refused:
+        await state.clear()
+        await message.answer(_("No puede bloquearse a sí mismo."))
         return
     await state.clear()
     note = (
@@ -460,10 +504,16 @@ async def got_dup_code(
     try:
         await moderation.mark_duplicate(session, ini, message.from_user.id, role, original.id)  # type: ignore[union-attr]
     except moderation.Refused as exc:
+        if exc.reason == "gone":  # itself, hidden, declined or a duplicate: ask again
+            await message.answer(
+                _(
+                    "{code} no puede ser la original (es la misma, está oculta, no fue admitida o ya es "
+                    "duplicada). Escriba otro código o salga con /cancelar."
+                ).format(code=original.code)
+            )
+            return
         await state.clear()
-        await message.answer(
-            exc.message("es") if exc.reason != "gone" else _("Esa no puede ser la original.")
-        )
+        await message.answer(exc.message("es"))
         return
     await state.clear()
     await _after_input(
@@ -472,7 +522,9 @@ async def got_dup_code(
 
 
 @routes.message(
-    StateFilter(ModInput.question, ModInput.reason, ModInput.block_reason, ModInput.dup_code), flags=TRIAGE
+    StateFilter(ModInput.question, ModInput.reason, ModInput.block_reason, ModInput.dup_code),
+    ~F.text.startswith("/"),
+    flags=TRIAGE,
 )
 async def input_not_text(message: Message) -> None:
     await message.answer(
@@ -484,7 +536,7 @@ async def input_not_text(message: Message) -> None:
 
 
 def age(ini: Initiative) -> str:
-    return format_timedelta(utcnow() - ini.created_at, locale=babel_locale("es"), threshold=1.1)
+    return format_timedelta(utcnow() - ini.created_at, locale=babel_locale("es"))
 
 
 async def queue_view(session: AsyncSession, cb: QueueCb) -> tuple[str, InlineKeyboardMarkup]:
@@ -507,9 +559,14 @@ async def queue_view(session: AsyncSession, cb: QueueCb) -> tuple[str, InlineKey
     rows: list[list[InlineKeyboardButton]] = []
     for n, item in enumerate(items, start=cb.page * PER_PAGE + 1):
         ini = item.ini
+        status = esc(moderation.initiatives_status_label(ini.status, "es"))
+        if ini.reviewer_id is not None:
+            status += " · 👤 " + esc(await staff.display_name(session, ini.reviewer_id))
+        if ini.hidden:
+            status += " · 🙈"
         lines.append(
             _(
-                "<b>{n}.</b> {code} · {title}\n    hace {age} · {district} · {theme} · 👍 {supports} · ≈ {similar} parecidas · {status}"
+                "<b>{n}.</b> {code} · {title}\n    hace {age} · {district} · {theme} · 👍 {supports} · parecidas: {similar} · {status}"
             ).format(
                 n=n,
                 code=esc(ini.code),
@@ -519,7 +576,7 @@ async def queue_view(session: AsyncSession, cb: QueueCb) -> tuple[str, InlineKey
                 theme=esc(await reference.theme_name(session, ini.theme)),
                 supports=ini.supports,
                 similar=item.similar,
-                status=esc(moderation.initiatives_status_label(ini.status, "es")),
+                status=status,
             )
         )
         rows.append([button(f"{n}. {ini.code}", "opn", ini.id)])
@@ -543,7 +600,11 @@ def _qbutton(text: str, action: str, page: int, d: int, t: int) -> InlineKeyboar
 
 
 async def facet_view(session: AsyncSession, cb: QueueCb) -> InlineKeyboardMarkup:
-    by_district, by_theme = await moderation.queue_facets(session)
+    districts = await reference.districts(session)
+    themes = await reference.themes(session)
+    district = districts[cb.d][0] if 0 <= cb.d < len(districts) else None
+    theme = themes[cb.t][0] if 0 <= cb.t < len(themes) else None
+    by_district, by_theme = await moderation.queue_facets(session, district, theme)
     rows: list[list[InlineKeyboardButton]] = []
     if cb.action == "fd":
         counts = dict(by_district)
@@ -575,31 +636,41 @@ async def queue_button(query: CallbackQuery, callback_data: QueueCb, session: As
         await query.message.edit_reply_markup(reply_markup=await facet_view(session, callback_data))
         return
     text, markup = await queue_view(session, callback_data)
-    await query.message.edit_text(text, reply_markup=markup)
+    await edit(query.message, text, markup)
 
 
 # --- /iniciativa, /auditoria ------------------------------------------------------------------------
+
+
+async def find(
+    message: Message, session: AsyncSession, command: CommandObject, name: str
+) -> Initiative | None:
+    code = (command.args or "").strip()
+    ini = await moderation.by_code(session, code) if code else None
+    if ini is None:
+        if code:
+            await message.answer(
+                _(
+                    "No encontré la iniciativa «{code}». Revise el código; tiene la forma INI-2026-00012."
+                ).format(code=esc(truncate(code, 40)))
+            )
+        else:
+            await message.answer(
+                _("Escriba el código después del comando, por ejemplo: {command} INI-2026-00012").format(
+                    command=name
+                )
+            )
+    return ini
 
 
 @routes.message(Command("iniciativa", "initiative"), flags=TRIAGE)
 async def initiative_command(
     message: Message, session: AsyncSession, command: CommandObject, role: str | None = None
 ) -> None:
-    ini = await moderation.by_code(session, command.args or "")
+    ini = await find(message, session, command, "/iniciativa")
     if ini is None:
-        await message.answer(
-            _("Escriba el código después del comando, por ejemplo: /iniciativa INI-2026-00012")
-        )
         return
     history = await moderation.history_lines(session, ini)
-    extra = []
-    author = await users.get(session, ini.author_id)
-    if author is not None and author.blocked_at is not None:
-        history.append(
-            _("⛔ La persona autora está bloqueada: {reason}").format(reason=esc(author.blocked_reason or ""))
-        )
-        if role == "admin":
-            extra.append([button(_("🔓 Desbloquear a la persona autora"), "unb", ini.id)])
     text = (
         await moderation.staff_card(session, ini)
         + "\n\n"
@@ -607,29 +678,23 @@ async def initiative_command(
         + "\n"
         + "\n".join(history[-15:])
     )
-    await message.answer(moderation.truncate_html_safe(text), reply_markup=markup_of(ini, extra))
+    await message.answer(moderation.truncate_html_safe(text), reply_markup=await markup_of(session, ini))
 
 
 @routes.message(Command("auditoria", "audit"), flags=AUDIT)
 async def audit_command(message: Message, session: AsyncSession, command: CommandObject) -> None:
-    ini = await moderation.by_code(session, command.args or "")
+    ini = await find(message, session, command, "/auditoria")
     if ini is None:
-        await message.answer(
-            _("Escriba el código después del comando, por ejemplo: /auditoria INI-2026-00012")
-        )
         return
-    entries = await audit.for_target(session, ini.code)
+    entries = await audit.for_target(session, ini.code) + await audit.for_target(
+        session, f"user:{ini.author_id}"
+    )
+    entries.sort(key=lambda e: e.id)
     lines = [_("🧾 <b>Auditoría de {code}</b>").format(code=esc(ini.code))]
     if not entries:
         lines.append(_("Sin acciones registradas."))
     for e in entries:
-        who = await staff.display_name(session, e.actor_id) if e.actor_id else _("sistema / vecino")
-        line = f"• {fmt_datetime(e.created_at, 'es')} · {esc(who)} · {esc(e.action)}"
-        if e.before or e.after:
-            line += f" ({esc(e.before or '—')} → {esc(e.after or '—')})"
-        if e.reason:
-            line += f" — {esc(truncate(e.reason, 200))}"
-        lines.append(line)
+        lines.append(await moderation.audit_line(session, e))
     await message.answer(moderation.truncate_html_safe("\n".join(lines)))
 
 
@@ -645,7 +710,7 @@ async def templates_view(session: AsyncSession) -> tuple[str, InlineKeyboardMark
         rows.append(
             [
                 InlineKeyboardButton(text="✏️ " + t.title, callback_data=TplCb(action="edit", id=t.id).pack()),
-                InlineKeyboardButton(text="🗑", callback_data=TplCb(action="del", id=t.id).pack()),
+                InlineKeyboardButton(text=_("🗑 Borrar"), callback_data=TplCb(action="del", id=t.id).pack()),
             ]
         )
     rows.append([InlineKeyboardButton(text=_("➕ Nuevo motivo"), callback_data=TplCb(action="new").pack())])
@@ -667,9 +732,10 @@ async def template_button(
         return
     if callback_data.action == "del":
         ok = await moderation.delete_template(session, query.from_user.id, callback_data.id)
+        await session.commit()  # stored before the list shows it gone
         await query.answer(_("Motivo borrado.") if ok else _("Ese elemento ya no existe."))
         text, markup = await templates_view(session)
-        await query.message.edit_text(text, reply_markup=markup)
+        await edit(query.message, text, markup)
         return
     tpl = await moderation.template(session, callback_data.id) if callback_data.action == "edit" else None
     if callback_data.action == "edit" and tpl is None:
@@ -705,6 +771,7 @@ async def got_template(message: Message, state: FSMContext, session: AsyncSessio
         await message.answer(_("Ese elemento ya no existe."))
         return
     await state.clear()
+    await session.commit()
     text, markup = await templates_view(session)
     await message.answer(_("Guardado ✅") + "\n\n" + text, reply_markup=markup)
 

@@ -8,12 +8,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peam_bot.config import Settings
 from peam_bot.handlers import propose
 from peam_bot.handlers.ui import MENU_HELP, LangCb, Propose, language_keyboard, main_menu, menu_labels
 from peam_bot.i18n import available_locales, current_locale
 from peam_bot.i18n import gettext as _
 from peam_bot.routing import Routes
-from peam_bot.services import users
+from peam_bot.services import staff, users
 from peam_bot.storage.models import User
 
 routes = Routes("common")
@@ -35,13 +36,35 @@ def help_text() -> str:
     )
 
 
+def staff_help_text(role: str) -> str:
+    lines = [
+        _("<b>Equipo AQPlan</b>"),
+        _("/cola — iniciativas pendientes, con filtros"),
+        _("/iniciativa INI-2026-00012 — ver una iniciativa con su historial y sus botones"),
+        _("/auditoria INI-2026-00012 — quién hizo qué y cuándo"),
+        _("/plantillas — motivos para no admitir una iniciativa"),
+    ]
+    if role == "admin":
+        lines += [_("/equipo — el equipo y sus roles"), _("/invitar moderador — enlace de invitación")]
+    return "\n".join(lines)
+
+
 @routes.message(Command("ayuda", "help"))
 @routes.message(F.text.in_(menu_labels(MENU_HELP)))
 async def help_command(
-    message: Message, state: FSMContext, session: AsyncSession, user: User | None, locale: str
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User | None,
+    locale: str,
+    settings: Settings,
 ) -> None:
     current = await state.get_state()
-    await message.answer(help_text(), reply_markup=main_menu() if user is not None and not current else None)
+    text = help_text()
+    role = await staff.role_of(session, settings.admin_ids, message.chat.id)
+    if role in ("admin", "moderador"):
+        text += "\n\n" + staff_help_text(role)
+    await message.answer(text, reply_markup=main_menu() if user is not None and not current else None)
     if current and current.startswith(Propose.__name__):
         await propose.ask(
             message, state, session, locale, _("Su iniciativa a medio llenar sigue guardada. Seguimos aquí:")

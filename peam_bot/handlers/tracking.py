@@ -95,9 +95,21 @@ async def show_status(
         )
         return
     markup = None
+    text = await public_status(session, ini, locale)
     if viewer is not None and viewer.id != ini.author_id and moderation.is_public(ini):
         markup = support_keyboard(ini.id, await moderation.supports(session, ini.id, viewer.id))
-    await message.answer(await public_status(session, ini, locale), reply_markup=markup)
+    elif viewer is not None and viewer.id == ini.author_id and ini.status == "necesita_informacion":
+        question = await moderation.open_question(session, ini)
+        if question:  # the author can answer from here too, not only from the first message
+            text += "\n\n" + _("❓ <b>Pregunta del equipo de AQPlan:</b>\n<i>{question}</i>").format(
+                question=esc(truncate(question, 800))
+            )
+            markup = InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [InlineKeyboardButton(text=_("✍️ Responder"), callback_data=AnswerCb(id=ini.id).pack())]
+                ]
+            )
+    await message.answer(text, reply_markup=markup)
 
 
 @routes.message(Command("estado", "status"))

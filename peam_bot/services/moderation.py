@@ -3,7 +3,7 @@
 States::
 
     recibida → en_revision → {necesita_informacion, aceptada, vinculada, rechazada, duplicada}
-    necesita_informacion → en_revision (the author answered) | rechazada | duplicada
+    necesita_informacion → en_revision (the author answered) | any decision (no need to wait)
 
 A moderator's first action on a ``recibida`` initiative takes it into review (``en_revision``, with
 them as reviewer) in the same transaction as the action itself, so one tap still clears it.
@@ -50,13 +50,14 @@ DECISIONS = ("aceptada", "vinculada", "rechazada", "duplicada")
 TRANSITIONS: dict[str, frozenset[str]] = {
     "recibida": frozenset({"en_revision"}),
     "en_revision": frozenset({"necesita_informacion", *DECISIONS}),
-    "necesita_informacion": frozenset({"en_revision", "rechazada", "duplicada"}),
+    "necesita_informacion": frozenset({"en_revision", *DECISIONS}),
     "aceptada": frozenset(),
     "vinculada": frozenset(),
     "rechazada": frozenset(),
     "duplicada": frozenset(),
 }
-# a review taken by one moderator is theirs for this long; after it (or for an admin) anyone may take over
+# a review taken by one moderator is theirs for this long after their last step; then anyone may take it
+# over (an admin can reassign it at any time with Asignar)
 CLAIM_TTL = timedelta(minutes=30)
 REASON_MIN, REASON_MAX = 5, 800
 QUESTION_MIN, QUESTION_MAX = 5, 800
@@ -68,7 +69,7 @@ ACTION_LABELS = {
     "necesita_informacion": N_("❓ Se pidió información"),
     "aceptada": N_("✅ Aceptada"),
     "vinculada": N_("🔗 Vinculada"),
-    "rechazada": N_("✖️ No admitida"),
+    "rechazada": N_("✖️ Rechazada"),
     "duplicada": N_("♊ Duplicada"),
 }
 
@@ -166,8 +167,11 @@ def _event(
     session.add(InitiativeEvent(initiative_id=ini.id, status=status, actor_id=actor_id, note=note))
 
 
-async def take(session: AsyncSession, ini: Initiative, actor_id: int, role: str | None) -> None:
-    """Take the initiative into review (or keep it, if it is already the actor's)."""
+async def take(
+    session: AsyncSession, ini: Initiative, actor_id: int, role: str | None, force: bool = False
+) -> None:
+    """Take the initiative into review (or keep it, if it is already the actor's). Someone else's
+    fresh review is refused unless ``force`` (an admin reassigning it)."""
     if ini.status not in PENDING:
         who = await staff.display_name(session, ini.decided_by)
         raise Refused("handled", ini.status, who, ini.decided_at)
@@ -181,7 +185,7 @@ async def take(session: AsyncSession, ini: Initiative, actor_id: int, role: str 
         if ini.reviewer_id is None:
             await _cas(session, ini, reviewer_id=actor_id)
         return
-    if role != "admin" and utcnow() - ini.updated_at < CLAIM_TTL:
+    if not force and utcnow() - ini.updated_at < CLAIM_TTL:
         who = await staff.display_name(session, ini.reviewer_id)
         raise Refused("taken", ini.status, who, ini.updated_at)
     before = str(ini.reviewer_id)
@@ -255,7 +259,7 @@ async def accept_as_new_project(
     session.add(project)
     await session.flush()
     await _decide(
-        session, ini, actor_id, role, "aceptada", public_note=project.code, reason=f"project {project.code}"
+        session, ini, actor_id, role, "aceptada", public_note=project.code, reason=f"proyecto {project.code}"
     )
     await _link_and_follow(session, ini, project)
     await _notify_decision(session, ini, "aceptada", project=project)
@@ -270,7 +274,7 @@ async def link_to_project(
     if project is None:
         raise Refused("gone")
     await _decide(
-        session, ini, actor_id, role, "vinculada", public_note=project.code, reason=f"project {project.code}"
+        session, ini, actor_id, role, "vinculada", public_note=project.code, reason=f"proyecto {project.code}"
     )
     await _link_and_follow(session, ini, project)
     await _notify_decision(session, ini, "vinculada", project=project)
@@ -363,6 +367,19 @@ async def request_info(
         outbox.enqueue_text(session, author.id, text, reply_markup=markup)
 
 
+async def open_question(session: AsyncSession, ini: Initiative) -> str | None:
+    """The moderators' last question, while the initiative waits for the author's answer."""
+    if ini.status != "necesita_informacion":
+        return None
+    stmt = (
+        select(InitiativeMessage.text)
+        .where(InitiativeMessage.initiative_id == ini.id, InitiativeMessage.direction == "question")
+        .order_by(InitiativeMessage.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 def validate_answer(value: str) -> str:
     return check_length(value, ANSWER_MIN, ANSWER_MAX)
 
@@ -386,7 +403,7 @@ async def answer_info(
             session,
             staff_chat_id,
             await staff_card(session, ini, heading=gettext("💬 <b>Respuesta del vecino</b>", STAFF_LOCALE)),
-            reply_markup=triage_markup(ini),
+            reply_markup=await markup_for(session, ini),
             ref=f"announce:{ini.code}",
         )
 
@@ -402,7 +419,7 @@ async def assign(
     admin_ids: Sequence[int] = (),
 ) -> None:
     """Asignar: to a moderator (who becomes its reviewer) or to a mesa temática (a theme)."""
-    await take(session, ini, actor_id, role)
+    await take(session, ini, actor_id, role, force=role == "admin")
     if to_user is not None:
         if not await staff.allowed(session, admin_ids, to_user, "triage"):
             raise Refused("gone")
@@ -449,16 +466,25 @@ async def unhide(session: AsyncSession, ini: Initiative, actor_id: int) -> None:
         raise Refused("impossible", ini.status)
     await _cas(session, ini, hidden=False)
     audit.record(session, actor_id, "unhide", ini.code, "oculta", "visible")
+    author = await _author(session, ini)
+    if author is not None:
+        text = gettext("Su iniciativa <b>{code}</b> vuelve a ser pública.", author.locale).format(
+            code=esc(ini.code)
+        )
+        outbox.enqueue_text(session, author.id, text)
 
 
 async def block(session: AsyncSession, user_id: int, actor_id: int, reason: str) -> bool:
     """Stop a resident from submitting initiatives; they are told once, with the reason."""
     reason = validate_reason(reason)
+    if user_id == actor_id:
+        raise Refused("own")
     user = await session.get(User, user_id)
     if user is None or user.blocked_at is not None:
         return False
     user.blocked_at = utcnow()
     user.blocked_reason = reason
+    await session.flush()
     audit.record(session, actor_id, "block", f"user:{user_id}", None, "blocked", reason)
     text = gettext(
         "Por decisión del equipo de AQPlan ya no puede enviar nuevas iniciativas por este medio.\n"
@@ -476,6 +502,7 @@ async def unblock(session: AsyncSession, user_id: int, actor_id: int) -> bool:
     before = user.blocked_reason
     user.blocked_at = None
     user.blocked_reason = None
+    await session.flush()
     audit.record(session, actor_id, "unblock", f"user:{user_id}", before, None)
     outbox.enqueue_text(
         session, user.id, gettext("Ya puede volver a enviar iniciativas con /proponer.", user.locale)
@@ -575,6 +602,7 @@ async def save_template(
         raise Refused("gone")
     before = f"{tpl.title} | {tpl.body}"
     tpl.title, tpl.body, tpl.updated_at = title, body, utcnow()
+    await session.flush()
     audit.record(session, actor_id, "template_edit", f"template:{tpl.id}", before, f"{title} | {body}")
     return tpl
 
@@ -584,6 +612,7 @@ async def delete_template(session: AsyncSession, actor_id: int, template_id: int
     if tpl is None or not tpl.active:
         return False
     tpl.active = False
+    await session.flush()
     audit.record(
         session, actor_id, "template_delete", f"template:{tpl.id}", f"{tpl.title} | {tpl.body}", None
     )
@@ -607,7 +636,7 @@ async def queue(
     per_page: int = 5,
 ) -> tuple[list[QueueItem], int]:
     """Pending initiatives, oldest first, with how many similar ones exist."""
-    cond = [Initiative.status.in_(PENDING), Initiative.hidden.is_(False)]
+    cond = [Initiative.status.in_(PENDING)]  # hidden ones too: they still wait for a decision
     if district:
         cond.append(Initiative.district == district)
     if theme:
@@ -629,16 +658,19 @@ async def queue(
     return [QueueItem(ini, len(_similar_to(candidates, ini))) for ini in page_rows], total
 
 
-async def queue_facets(session: AsyncSession) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    cond = (Initiative.status.in_(PENDING), Initiative.hidden.is_(False))
-    districts = (
-        await session.execute(
-            select(Initiative.district, func.count()).where(*cond).group_by(Initiative.district)
-        )
-    ).all()
-    themes = (
-        await session.execute(select(Initiative.theme, func.count()).where(*cond).group_by(Initiative.theme))
-    ).all()
+async def queue_facets(
+    session: AsyncSession, district: str | None = None, theme: str | None = None
+) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """Pending counts per district (within ``theme``, if set) and per theme (within ``district``)."""
+    pending = Initiative.status.in_(PENDING)
+    by_district = select(Initiative.district, func.count()).where(pending).group_by(Initiative.district)
+    if theme:
+        by_district = by_district.where(Initiative.theme == theme)
+    by_theme = select(Initiative.theme, func.count()).where(pending).group_by(Initiative.theme)
+    if district:
+        by_theme = by_theme.where(Initiative.district == district)
+    districts = (await session.execute(by_district)).all()
+    themes = (await session.execute(by_theme)).all()
     return [(d, int(n)) for d, n in districts], [(t, int(n)) for t, n in themes]
 
 
@@ -697,6 +729,11 @@ async def staff_card(session: AsyncSession, ini: Initiative, heading: str | None
         label = _("❓ Pregunta") if m.direction == "question" else _("💬 Respuesta")
         parts.append(f"{label}: <i>{esc(truncate(m.text, 400))}</i>")
     parts.append(await state_line(session, ini))
+    author = await _author(session, ini)
+    if author is not None and author.blocked_at is not None:
+        parts.append(
+            _("⛔ La persona autora está bloqueada: {reason}").format(reason=esc(author.blocked_reason or ""))
+        )
     return truncate_html_safe("\n".join(parts))
 
 
@@ -717,7 +754,7 @@ async def state_line(session: AsyncSession, ini: Initiative) -> str:
     _ = lambda s: gettext(s, STAFF_LOCALE)  # noqa: E731
     lines = []
     if ini.status == "recibida":
-        lines.append(_("⏳ Pendiente de revisión"))
+        lines.append(_("⏳ Recibida, sin revisar"))
     elif ini.status in PENDING:
         who = esc(await staff.display_name(session, ini.reviewer_id))
         lines.append(
@@ -751,7 +788,7 @@ async def state_line(session: AsyncSession, ini: Initiative) -> str:
     return "\n".join(lines)
 
 
-def triage_markup(ini: Initiative) -> dict[str, Any] | None:
+def triage_markup(ini: Initiative, author_blocked: bool = False) -> dict[str, Any] | None:
     """The buttons for the actions possible from the current state (as Bot API JSON)."""
     _ = lambda s: gettext(s, STAFF_LOCALE)  # noqa: E731
 
@@ -765,13 +802,29 @@ def triage_markup(ini: Initiative) -> dict[str, Any] | None:
             [b(N_("✖️ Rechazar"), "rej"), b(N_("♊ Duplicada"), "dup")],
             [b(N_("👤 Asignar"), "asg")],
         ]
-    elif ini.status == "necesita_informacion":
-        rows += [[b(N_("✖️ Rechazar"), "rej"), b(N_("♊ Duplicada"), "dup")], [b(N_("👤 Asignar"), "asg")]]
-    if ini.hidden:
-        rows.append([b(N_("👁 Volver a mostrar"), "unh")])
-    else:
-        rows.append([b(N_("🙈 Ocultar"), "hid"), b(N_("⛔ Bloquear al autor"), "blk")])
+    elif ini.status == "necesita_informacion":  # no need to wait for the answer to decide
+        rows += [
+            [b(N_("✅ Aceptar / Vincular"), "acc"), b(N_("✖️ Rechazar"), "rej")],
+            [b(N_("♊ Duplicada"), "dup"), b(N_("👤 Asignar"), "asg")],
+        ]
+    rows.append(
+        [
+            b(N_("👁 Volver a mostrar"), "unh") if ini.hidden else b(N_("🙈 Ocultar"), "hid"),
+            b(N_("🔓 Desbloquear al autor"), "unb")
+            if author_blocked
+            else b(N_("⛔ Bloquear al autor"), "blk"),
+        ]
+    )
     return {"inline_keyboard": rows}
+
+
+async def author_blocked(session: AsyncSession, ini: Initiative) -> bool:
+    author = await _author(session, ini)
+    return author is not None and author.blocked_at is not None
+
+
+async def markup_for(session: AsyncSession, ini: Initiative) -> dict[str, Any] | None:
+    return triage_markup(ini, await author_blocked(session, ini))
 
 
 async def refresh_announcement(
@@ -793,7 +846,7 @@ async def refresh_announcement(
     if row.payload.get("text", "").startswith("💬"):
         heading = gettext("💬 <b>Respuesta del vecino</b>", STAFF_LOCALE)
     text = await staff_card(session, ini, heading=heading)
-    markup = triage_markup(ini)
+    markup = await markup_for(session, ini)
     if row.status == "pending":
         row.payload = {"text": text, "reply_markup": markup}
         return
@@ -811,7 +864,7 @@ REVIEW_NOTICE_DELAY = timedelta(minutes=10)
 
 
 def _notify_review(session: AsyncSession, author: User | None, ini: Initiative) -> None:
-    """"In review" is told after a delay and withdrawn if a decision comes first: a one-tap decision
+    """ "In review" is told after a delay and withdrawn if a decision comes first: a one-tap decision
     reaches the resident as one message, not two."""
     if author is None:
         return
@@ -919,6 +972,55 @@ async def _notify_decision(
         outbox.enqueue_text(session, uid, text)
 
 
+AUDIT_LABELS = {
+    "review": N_("tomó la iniciativa para revisarla"),
+    "take_over": N_("tomó la revisión que tenía otra persona"),
+    "assign": N_("asignó la revisión"),
+    "assign_mesa": N_("asignó a una mesa temática"),
+    "necesita_informacion": N_("pidió información a la persona autora"),
+    "answer": N_("la persona autora respondió"),
+    "aceptada": N_("aceptó"),
+    "vinculada": N_("vinculó a un proyecto"),
+    "rechazada": N_("rechazó"),
+    "duplicada": N_("marcó como duplicada"),
+    "hide": N_("ocultó al público"),
+    "unhide": N_("volvió a mostrar"),
+    "block": N_("bloqueó a la persona autora"),
+    "unblock": N_("desbloqueó a la persona autora"),
+}
+
+
+async def _audit_value(session: AsyncSession, action: str, value: str | None) -> str:
+    if not value:
+        return "—"
+    if action in ("assign", "take_over") and value.isdigit():
+        return await staff.display_name(session, int(value))
+    if action == "assign_mesa":
+        return await reference.theme_name(session, value)
+    if value in initiatives.STATUS_LABELS:
+        return initiatives_status_label(value, STAFF_LOCALE)
+    return value
+
+
+async def audit_line(session: AsyncSession, entry: Any) -> str:
+    """One audit entry in words: when · who · what (before → after) — reason."""
+    who = (
+        await staff.display_name(session, entry.actor_id)
+        if entry.actor_id
+        else gettext("la persona autora o el sistema", STAFF_LOCALE)
+    )
+    label = AUDIT_LABELS.get(entry.action)
+    what = gettext(label, STAFF_LOCALE) if label else entry.action
+    line = f"• {fmt_datetime(entry.created_at, STAFF_LOCALE)} · {esc(who)} · {esc(what)}"
+    if entry.before or entry.after:
+        before = await _audit_value(session, entry.action, entry.before)
+        after = await _audit_value(session, entry.action, entry.after)
+        line += f" ({esc(before)} → {esc(after)})"
+    if entry.reason:
+        line += f" — {esc(truncate(entry.reason, 200))}"
+    return line
+
+
 async def history_lines(session: AsyncSession, ini: Initiative, locale: str = STAFF_LOCALE) -> list[str]:
     """The full dated history with who did each step (for staff)."""
     await session.flush()
@@ -934,7 +1036,7 @@ async def history_lines(session: AsyncSession, ini: Initiative, locale: str = ST
         who = (
             await staff.display_name(session, ev.actor_id)
             if ev.actor_id
-            else gettext("vecino/sistema", locale)
+            else gettext("la persona autora o el sistema", locale)
         )
         line = f"• {fmt_datetime(ev.created_at, locale)} · {esc(initiatives_status_label(ev.status, locale))} · {esc(who)}"
         if ev.note:

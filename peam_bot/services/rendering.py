@@ -64,7 +64,11 @@ async def staff_summary(session: AsyncSession, ini: Initiative) -> str:
     """The announcement of a new initiative in the AQPlan staff chat (no personal data)."""
     _ = lambda s: gettext(s, STAFF_LOCALE)  # noqa: E731
     lines = [
-        _("🆕 <b>Nueva iniciativa {code}</b>").format(code=esc(ini.code)),
+        (
+            _("🆕 <b>Nueva iniciativa {code}</b>")
+            if ini.status == "recibida"
+            else _("📄 <b>Iniciativa {code}</b>")
+        ).format(code=esc(ini.code)),
         f"<b>{esc(ini.title)}</b>",
         esc(truncate(ini.description, 2500)),
         "",
@@ -73,7 +77,7 @@ async def staff_summary(session: AsyncSession, ini: Initiative) -> str:
     ]
     if ini.org_name:
         lines.append(
-            _("En nombre de: {name} ({kind})").format(
+            _("En nombre de: {name} — organización {kind}").format(
                 name=esc(ini.org_name), kind=esc(org_type_label(ini.org_type, STAFF_LOCALE))
             )
         )

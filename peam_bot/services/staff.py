@@ -96,9 +96,8 @@ async def members(session: AsyncSession, admin_ids: Iterable[int]) -> list[Membe
         await session.execute(select(StaffMember).order_by(StaffMember.role, StaffMember.user_id))
     ).scalars()
     found = {m.user_id: Member(m.user_id, m.role, m.name, False) for m in rows}
-    for uid in admin_ids:
-        if uid not in found:
-            found[uid] = Member(uid, "admin", "", True)
+    for uid in admin_ids:  # admins by PEAM_ADMIN_IDS, whatever a row says
+        found[uid] = Member(uid, "admin", found[uid].name if uid in found else "", True)
     return sorted(found.values(), key=lambda m: (ROLES.index(m.role), m.user_id))
 
 
@@ -115,8 +114,9 @@ async def display_name(session: AsyncSession, user_id: int | None) -> str:
     return name or f"#{user_id}"
 
 
-async def touch_name(session: AsyncSession, user_id: int, name: str) -> None:
-    """Keep the staff member's display name (shown to colleagues: "handled by …") current."""
+async def touch_name(session: AsyncSession, user_id: int, name: str, bootstrap_admin: bool = False) -> None:
+    """Keep the staff member's display name (shown to colleagues: "handled by …") current. An admin
+    of PEAM_ADMIN_IDS gets a row the first time, so colleagues see a name rather than an id."""
     name = name.strip()[:120]
     if not name:
         return
@@ -124,7 +124,10 @@ async def touch_name(session: AsyncSession, user_id: int, name: str) -> None:
     stored = (
         await session.execute(select(StaffMember.name).where(StaffMember.user_id == user_id))
     ).scalar_one_or_none()
-    if stored is not None and stored != name:
+    if stored is None and bootstrap_admin:
+        session.add(StaffMember(user_id=user_id, role="admin", name=name, added_by=None))
+        await session.flush()
+    elif stored is not None and stored != name:
         await session.execute(update(StaffMember).where(StaffMember.user_id == user_id).values(name=name))
 
 
