@@ -732,3 +732,22 @@ async def test_resident_hears_the_outcome_in_their_language(app: App, tg: FakeTe
     (news,) = await john.replies(1, timeout=10)
     assert code in news.plain and "Reason:" in news.plain and "Motivo" not in news.plain
     assert "/propose" in news.plain
+
+
+async def test_two_acceptances_at_once_get_different_project_codes(app: App, resident: User) -> None:
+    from peam_bot.services import moderation
+
+    await onboard(resident)
+    codes = [await submit(app, resident, title=f"Propuesta simultánea {i} del barrio") for i in range(2)]
+
+    async def accept(code: str, actor: int) -> str:
+        async with app.session_factory() as s, s.begin():
+            ini = await moderation.by_code(s, code)
+            assert ini is not None
+            project = await moderation.accept_as_new_project(s, ini, actor, "moderador")
+            return project.code
+
+    made = await asyncio.gather(accept(codes[0], ANA), accept(codes[1], BETO))
+    assert len(set(made)) == 2
+    async with app.session_factory() as s:
+        assert await s.scalar(select(func.count()).select_from(Project).where(Project.code.in_(made))) == 2

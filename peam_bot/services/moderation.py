@@ -235,6 +235,23 @@ async def _next_project_code(session: AsyncSession) -> str:
     return f"P-{highest + 1:03d}"
 
 
+async def _new_project(session: AsyncSession, **values: Any) -> Project:
+    """Insert a project with the next free code: two moderators accepting at the same moment get
+    different codes (the loser of the unique code retries with the next one)."""
+    for _attempt in range(5):
+        code = await _next_project_code(session)
+        try:
+            async with session.begin_nested():
+                stmt = insert(Project).values(code=code, **values).returning(Project.id)
+                project_id = (await session.execute(stmt)).scalar_one()
+        except IntegrityError:
+            continue
+        project = await session.get(Project, project_id)
+        assert project is not None
+        return project
+    raise Refused("busy", detail="project code")
+
+
 async def accept_as_new_project(
     session: AsyncSession, ini: Initiative, actor_id: int, role: str | None
 ) -> Project:
@@ -242,8 +259,8 @@ async def accept_as_new_project(
     await take(session, ini, actor_id, role)
     if not can(ini, "aceptada"):
         raise Refused("impossible", ini.status)
-    project = Project(
-        code=await _next_project_code(session),
+    project = await _new_project(
+        session,
         name=ini.title,
         description=ini.description,
         axis=ini.theme,
@@ -255,8 +272,7 @@ async def accept_as_new_project(
         responsible="",
         search_text=ini.search_text,
     )
-    project.districts = [ProjectDistrict(district=ini.district, position=0)]
-    session.add(project)
+    session.add(ProjectDistrict(project_id=project.id, district=ini.district, position=0))
     await session.flush()
     await _decide(
         session, ini, actor_id, role, "aceptada", public_note=project.code, reason=f"proyecto {project.code}"
