@@ -751,3 +751,18 @@ async def test_two_acceptances_at_once_get_different_project_codes(app: App, res
     assert len(set(made)) == 2
     async with app.session_factory() as s:
         assert await s.scalar(select(func.count()).select_from(Project).where(Project.code.in_(made))) == 2
+
+
+async def test_the_audit_trail_is_append_only(app: App) -> None:
+    async with app.session_factory() as s, s.begin():
+        audit.record(s, ADMIN, "hide", "INI-2026-00001", "visible", "oculta")
+    async with app.session_factory() as s:
+        entry = (await s.execute(select(AuditEntry).where(AuditEntry.action == "hide"))).scalar_one()
+        entry_id = entry.id
+        entry.reason = "edited afterwards"
+        with pytest.raises(PermissionError):
+            await s.flush()
+        await s.rollback()
+        await s.delete(await s.get(AuditEntry, entry_id))
+        with pytest.raises(PermissionError):
+            await s.flush()

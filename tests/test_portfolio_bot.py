@@ -12,7 +12,7 @@ from peam_bot.app import App
 from peam_bot.emulator.client import User
 from peam_bot.emulator.server import FakeTelegram
 from peam_bot.services import spreadsheet
-from peam_bot.storage.models import OutboxMessage, Project, ProjectUpdate
+from peam_bot.storage.models import AuditEntry, OutboxMessage, Project, ProjectUpdate
 from tests.conftest import StartApp, onboard
 
 STAFF_ID = 950_001
@@ -117,6 +117,8 @@ async def test_follow_update_notifies_and_unfollow_stops(app: App, resident: Use
     async with app.session_factory() as s:
         project = (await s.execute(select(Project).where(Project.code == "P-001"))).scalar_one()
         assert project.progress == 60 and project.updates[-1].author_id == STAFF_ID
+        entry = (await s.execute(select(AuditEntry).where(AuditEntry.target == "P-001"))).scalar_one()
+        assert entry.action == "project_update" and entry.actor_id == STAFF_ID and "progress: 60" in (entry.after or "")
 
     await resident.send("/estado P-001")
     await resident.replies(1)

@@ -6,10 +6,17 @@ import csv
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.storage.models import AuditEntry, utcnow
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _append_only(_mapper: object, _connection: object, _target: AuditEntry) -> None:
+    raise PermissionError("the audit trail is append-only")
+
 
 COLUMNS = ("id", "fecha_utc", "actor_id", "accion", "objeto", "antes", "despues", "motivo")
 

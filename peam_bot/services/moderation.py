@@ -1003,6 +1003,8 @@ AUDIT_LABELS = {
     "unhide": N_("volvió a mostrar"),
     "block": N_("bloqueó a la persona autora"),
     "unblock": N_("desbloqueó a la persona autora"),
+    "project_update": N_("publicó una novedad del proyecto"),
+    "portfolio_import": N_("importó la cartera"),
 }
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.i18n import N_, gettext
-from peam_bot.services import outbox, text
+from peam_bot.services import audit, outbox, text
 from peam_bot.services.initiatives import InvalidInput, check_length, distance_m
 from peam_bot.storage.models import (
     District,
@@ -332,6 +332,14 @@ async def add_update(
         change.source = "bot"
         session.add(change)
     project.updated_at = utcnow()
+    audit.record(
+        session,
+        author_id,
+        "project_update",
+        project.code,
+        None,
+        "; ".join(f"{c.field}: {c.after}" for c in changes)[:2000],
+    )
     await session.flush()
     await _notify_followers(session, project, upd)
     return upd

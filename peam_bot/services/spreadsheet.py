@@ -50,7 +50,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.i18n import N_, gettext
-from peam_bot.services import reference
+from peam_bot.services import audit, reference
 from peam_bot.services.portfolio import (
     CODE_RE,
     FUNDING_LABELS,
@@ -782,6 +782,15 @@ async def import_rows(session: AsyncSession, rows: list[ProjectRow], actor_id: i
             )
         )
     session.add_all(changes)
+    if report.created or report.updated:
+        audit.record(
+            session,
+            actor_id,
+            "portfolio_import",
+            "cartera",
+            None,
+            f"{report.created} nuevos, {report.updated} actualizados",
+        )
     await session.flush()
     return report
 
