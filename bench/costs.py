@@ -1,0 +1,155 @@
+"""What one update costs the bot, piece by piece (CPU time of this process, sequential calls).
+
+`python -m bench.costs` prints one JSON line:
+
+* `api_call_ms` – one `sendMessage` through the bot's aiogram session to the emulator (which runs in
+  its own process, so only the bot's side is counted);
+* `db_update_pattern_ms` – what every update does to the database: open a session, load the
+  resident, insert the update id, upsert the conversation state, commit (ORM, as the middleware);
+* `db_core_pattern_ms` – the same statements through SQLAlchemy Core on one connection;
+* `db_raw_aiosqlite_ms` – the same statements on a bare aiosqlite connection;
+* `db_raw_select_ms` – one `SELECT 1` on a bare aiosqlite connection (one trip to its thread).
+
+The gap between the ORM/Core and the raw figures is SQLAlchemy's asyncio adapter for aiosqlite,
+which makes several trips to aiosqlite's thread per statement (cursor, execute, fetch, close).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import aiosqlite
+from sqlalchemy import insert, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from peam_bot.config import Settings
+from peam_bot.storage.db import make_engine, make_session_factory, upgrade
+from peam_bot.storage.models import FsmRecord, ProcessedUpdate, User, utcnow
+from peam_bot.telegram import create_bot
+
+TOKEN = "123456:COSTS"
+EMULATOR = f"""
+import asyncio
+from peam_bot.emulator.server import FakeTelegram, Limits
+async def main():
+    tg = FakeTelegram(token={TOKEN!r}, limits=Limits(enforce_rates=False))
+    print(await tg.start(), flush=True)
+    tg.register_user(5, "Ana")
+    await asyncio.Event().wait()
+asyncio.run(main())
+"""
+
+
+async def cpu_ms(fn: Callable[[], Awaitable[object]], n: int) -> float:
+    for _ in range(max(10, n // 10)):
+        await fn()
+    start = time.process_time()
+    for _ in range(n):
+        await fn()
+    return round((time.process_time() - start) * 1000 / n, 3)
+
+
+async def api_cost(n: int) -> float:
+    proc = subprocess.Popen([sys.executable, "-c", EMULATOR], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        settings = Settings(_env_file=None, bot_token=TOKEN, telegram_api_url=url)  # type: ignore[call-arg]
+        bot = create_bot(settings)
+        try:
+            return await cpu_ms(lambda: bot.send_message(5, "Hola <b>Ana</b>"), n)
+        finally:
+            await bot.session.close()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+async def db_costs(n: int, workdir: Path) -> dict[str, float]:
+    path = workdir / "costs.db"
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    await upgrade(engine)
+    sessions = make_session_factory(engine, autoflush=False)
+    async with sessions() as s, s.begin():
+        s.add(User(id=1, consent_at=utcnow(), consent_version="bench"))
+    counter = [0]
+
+    def next_id() -> int:
+        counter[0] += 1
+        return counter[0]
+
+    def fsm_upsert(update_id: int):  # type: ignore[no-untyped-def]
+        stmt = sqlite_insert(FsmRecord.__table__).values(
+            key=f"k{update_id % 50}", state="Propose:title", data={"draft": {}}, updated_at=utcnow()
+        )
+        return stmt.on_conflict_do_update(index_elements=["key"], set_={"state": stmt.excluded.state})
+
+    async def orm() -> None:
+        uid = next_id()
+        async with sessions() as s:
+            await s.get(User, 1)
+            s.add(ProcessedUpdate(update_id=uid))
+            await s.execute(fsm_upsert(uid))
+            await s.commit()
+
+    async def core() -> None:
+        uid = next_id()
+        async with engine.connect() as conn:
+            await conn.execute(select(User.__table__).where(User.id == 1))
+            await conn.execute(insert(ProcessedUpdate.__table__).values(update_id=uid, created_at=utcnow()))
+            await conn.execute(fsm_upsert(uid))
+            await conn.commit()
+
+    out = {"db_update_pattern_ms": await cpu_ms(orm, n), "db_core_pattern_ms": await cpu_ms(core, n)}
+    await engine.dispose()
+    db = await aiosqlite.connect(path)
+    try:
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA synchronous=NORMAL")
+
+        async def raw() -> None:
+            uid = next_id()
+            async with db.execute("SELECT * FROM users WHERE id = 1") as cur:
+                await cur.fetchall()
+            await db.execute(
+                "INSERT INTO processed_updates (update_id, created_at) VALUES (?, ?)", (uid, "2026-11-25")
+            )
+            await db.execute(
+                "INSERT INTO fsm_states (key, state, data, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET state = excluded.state",
+                (f"k{uid % 50}", "Propose:title", '{"draft": {}}', "2026-11-25"),
+            )
+            await db.commit()
+
+        async def one_select() -> None:
+            async with db.execute("SELECT 1") as cur:
+                await cur.fetchall()
+
+        out["db_raw_aiosqlite_ms"] = await cpu_ms(raw, n)
+        out["db_raw_select_ms"] = await cpu_ms(one_select, n)
+    finally:
+        await db.close()
+    return out
+
+
+async def main_async(n: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        result = {"api_call_ms": await api_cost(n)}
+        result.update(await db_costs(n, Path(tmp)))
+    return result
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    print(json.dumps(asyncio.run(main_async(n))))
+
+
+if __name__ == "__main__":
+    main()
