@@ -57,16 +57,15 @@ class StaffAccessMiddleware(BaseMiddleware):
         if permission is None or user is None:
             await refuse(event, route)
             return None
-        if not await staff.allowed(session, settings.admin_ids, user.id, permission):
+        role = await staff.role_of(session, settings.admin_ids, user.id)
+        if role not in staff.PERMISSIONS.get(permission, frozenset()):
             state = data.get("state")
-            if state is not None and await state.get_state():
-                # a staff flow left half-way by someone who lost the role: end it
-                current = await state.get_state()
-                if current and current.split(":")[0] in STAFF_STATE_GROUPS:
-                    await state.clear()
+            current = await state.get_state() if state is not None else None
+            if current and current.split(":")[0] in STAFF_STATE_GROUPS:
+                await state.clear()  # a staff flow left half-way by someone who lost the role: end it
             await refuse(event, route)
             return None
-        data["role"] = await staff.role_of(session, settings.admin_ids, user.id)
+        data["role"] = role
         await staff.touch_name(session, user.id, user.full_name, bootstrap_admin=user.id in settings.admin_ids)
         return await handler(event, data)
 
