@@ -341,6 +341,8 @@ async def test_request_information_round_trip(app: App, tg: FakeTelegram, reside
     )
     answer_msg = [m for m in tg.messages_for(STAFF_CHAT) if "Respuesta del vecino" in (m.plain or "")][-1]
     assert "✖️ Rechazar" in labels(staff_message(tg, answer_msg.message_id))  # back in the queue, actionable
+    # the first announcement follows along (it shows the state the answer brought)
+    await staff_text_until(tg, mid, "En revisión")
     ini = await ini_row(app, code)
     assert ini.status == "en_revision"
     async with app.session_factory() as s:

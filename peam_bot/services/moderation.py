@@ -413,12 +413,13 @@ async def answer_info(
     _event(session, ini, "en_revision", None, None)
     session.add(InitiativeMessage(initiative_id=ini.id, direction="answer", author_id=author_id, text=answer))
     audit.record(session, None, "answer", ini.code, "necesita_informacion", "en_revision")
+    await session.flush()
+    await refresh_announcement(session, ini)  # the earlier staff messages show the new state
     if staff_chat_id is not None:
-        await session.flush()
         outbox.enqueue_text(
             session,
             staff_chat_id,
-            await staff_card(session, ini, heading=gettext("💬 <b>Respuesta del vecino</b>", STAFF_LOCALE)),
+            await staff_card(session, ini, heading=gettext(ANSWER_HEADING, STAFF_LOCALE)),
             reply_markup=await markup_for(session, ini),
             ref=f"announce:{ini.code}",
         )
@@ -843,37 +844,39 @@ async def markup_for(session: AsyncSession, ini: Initiative) -> dict[str, Any] |
     return triage_markup(ini, await author_blocked(session, ini))
 
 
+ANSWER_HEADING = N_("💬 <b>Respuesta del vecino</b>")
+
+
 async def refresh_announcement(
     session: AsyncSession, ini: Initiative, except_message: tuple[int, int] | None = None
 ) -> None:
-    """Bring the staff chat's latest message about the initiative up to date (through the outbox):
-    edit it in place if it was sent, or rewrite it if it is still queued."""
-    row = (
+    """Bring the staff chat's messages about the initiative (the announcement, and the message of
+    each answer from the author) up to date through the outbox: edited in place once sent,
+    rewritten while still queued. ``except_message`` is the one the caller edits itself."""
+    rows = (
         await session.execute(
             select(OutboxMessage)
             .where(OutboxMessage.ref == f"announce:{ini.code}", OutboxMessage.kind == "text")
-            .order_by(OutboxMessage.id.desc())
-            .limit(1)
+            .order_by(OutboxMessage.id)
         )
-    ).scalar_one_or_none()
-    if row is None:
-        return
-    heading = None
-    if row.payload.get("text", "").startswith("💬"):
-        heading = gettext("💬 <b>Respuesta del vecino</b>", STAFF_LOCALE)
-    text = await staff_card(session, ini, heading=heading)
+    ).scalars()
     markup = await markup_for(session, ini)
-    if row.status == "pending":
-        row.payload = {"text": text, "reply_markup": markup}
-        return
-    if row.telegram_message_id is None or except_message == (row.chat_id, row.telegram_message_id):
-        return
-    outbox.enqueue(
-        session,
-        row.chat_id,
-        "edit",
-        {"message_id": row.telegram_message_id, "text": text, "reply_markup": markup},
-    )
+    cards: dict[bool, str] = {}
+    for row in rows:
+        answer = row.payload.get("text", "").startswith("💬")
+        if answer not in cards:
+            heading = gettext(ANSWER_HEADING, STAFF_LOCALE) if answer else None
+            cards[answer] = await staff_card(session, ini, heading=heading)
+        text = cards[answer]
+        if row.status == "pending":
+            row.payload = {"text": text, "reply_markup": markup}
+        elif row.telegram_message_id is not None and except_message != (row.chat_id, row.telegram_message_id):
+            outbox.enqueue(
+                session,
+                row.chat_id,
+                "edit",
+                {"message_id": row.telegram_message_id, "text": text, "reply_markup": markup},
+            )
 
 
 REVIEW_NOTICE_DELAY = timedelta(minutes=10)
