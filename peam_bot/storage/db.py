@@ -21,6 +21,11 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # sessions always end their transaction (commit or rollback) before giving the connection
         # back, so the pool's extra rollback on return is a wasted round trip to aiosqlite's thread
         kwargs.setdefault("pool_reset_on_return", None)
+        from peam_bot.storage import sqlite_driver
+
+        module = sqlite_driver.dbapi()  # one trip to aiosqlite's thread a statement
+        if module is not None:
+            kwargs.setdefault("module", module)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
