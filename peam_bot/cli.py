@@ -224,7 +224,7 @@ async def _staff(settings: Settings, args: argparse.Namespace, lang: str) -> int
             uid: int = args.user_id
             if args.staff_command == "add":
                 current = await session.get(StaffMember, uid)
-                before = current.role if current else None
+                before = current.role if current and current.role in staff.ROLES else None
                 await staff.add(session, uid, args.role, added_by=None, name=args.name)
                 await session.commit()
                 if before is None:

@@ -136,3 +136,18 @@ async def test_resident_gets_a_neutral_refusal_on_every_staff_route(
     async with app.session_factory() as s:
         assert await s.scalar(select(func.count()).select_from(AuditEntry)) == 0
         assert await s.scalar(select(func.count()).select_from(StaffMember)) == 0
+
+
+async def test_an_admin_taken_out_of_the_setting_loses_the_role(app: App) -> None:
+    """PEAM_ADMIN_IDS admins get a row for their name only: the role stays with the setting."""
+    async with app.session_factory() as s, s.begin():
+        await staff.touch_name(s, 555_001, "Antigua Admin", bootstrap_admin=True)
+    async with app.session_factory() as s:
+        assert await staff.role_of(s, [555_001], 555_001) == "admin"
+        assert await staff.display_name(s, 555_001) == "Antigua Admin"
+        assert await staff.role_of(s, [], 555_001) is None
+        assert not await staff.allowed(s, [], 555_001, "triage")
+        assert [m.user_id for m in await staff.members(s, [])] == []
+        assert [(m.user_id, m.name) for m in await staff.members(s, [555_001])] == [
+            (555_001, "Antigua Admin")
+        ]

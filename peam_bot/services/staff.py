@@ -34,6 +34,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 INVITE_TTL = timedelta(hours=48)
+# the row of an admin of PEAM_ADMIN_IDS holds only their name: the role comes from the setting, so
+# taking the id out of PEAM_ADMIN_IDS takes the role away
+NAME_ONLY = "-"
 
 
 class StaffError(ValueError):
@@ -51,9 +54,10 @@ class Member:
 async def role_of(session: AsyncSession, admin_ids: Iterable[int], user_id: int) -> str | None:
     if user_id in set(admin_ids):
         return "admin"
-    return (
+    role = (
         await session.execute(select(StaffMember.role).where(StaffMember.user_id == user_id))
     ).scalar_one_or_none()
+    return role if role in ROLES else None
 
 
 async def allowed(session: AsyncSession, admin_ids: Iterable[int], user_id: int, permission: str) -> bool:
@@ -67,7 +71,7 @@ async def add(
     if role not in ROLES:
         raise StaffError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     member = await session.get(StaffMember, user_id)
-    before = member.role if member else None
+    before = member.role if member and member.role in ROLES else None
     if member is None:
         member = StaffMember(user_id=user_id, role=role, name=name[:120], added_by=added_by)
         session.add(member)
@@ -83,7 +87,7 @@ async def add(
 
 async def remove(session: AsyncSession, user_id: int, removed_by: int | None) -> bool:
     member = await session.get(StaffMember, user_id)
-    if member is None:
+    if member is None or member.role not in ROLES:
         return False
     audit.record(session, removed_by, "staff_remove", f"staff:{user_id}", member.role, None)
     await session.delete(member)
@@ -92,12 +96,13 @@ async def remove(session: AsyncSession, user_id: int, removed_by: int | None) ->
 
 
 async def members(session: AsyncSession, admin_ids: Iterable[int]) -> list[Member]:
-    rows = (
-        await session.execute(select(StaffMember).order_by(StaffMember.role, StaffMember.user_id))
-    ).scalars()
-    found = {m.user_id: Member(m.user_id, m.role, m.name, False) for m in rows}
+    rows = list(
+        (await session.execute(select(StaffMember).order_by(StaffMember.role, StaffMember.user_id))).scalars()
+    )
+    found = {m.user_id: Member(m.user_id, m.role, m.name, False) for m in rows if m.role in ROLES}
+    names = {m.user_id: m.name for m in rows}
     for uid in admin_ids:  # admins by PEAM_ADMIN_IDS, whatever a row says
-        found[uid] = Member(uid, "admin", found[uid].name if uid in found else "", True)
+        found[uid] = Member(uid, "admin", names.get(uid, ""), True)
     return sorted(found.values(), key=lambda m: (ROLES.index(m.role), m.user_id))
 
 
@@ -125,7 +130,7 @@ async def touch_name(session: AsyncSession, user_id: int, name: str, bootstrap_a
         await session.execute(select(StaffMember.name).where(StaffMember.user_id == user_id))
     ).scalar_one_or_none()
     if stored is None and bootstrap_admin:
-        session.add(StaffMember(user_id=user_id, role="admin", name=name, added_by=None))
+        session.add(StaffMember(user_id=user_id, role=NAME_ONLY, name=name, added_by=None))
         await session.flush()
     elif stored is not None and stored != name:
         await session.execute(update(StaffMember).where(StaffMember.user_id == user_id).values(name=name))
