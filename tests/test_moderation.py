@@ -148,7 +148,7 @@ async def reject_with_template(moderator: User, message_id: int, template: str) 
     await press(moderator, message_id, "Rechazar")
     await staff_text_until(moderator.tg, message_id, "¿Por qué no se admite?")
     await press(moderator, message_id, template)
-    await staff_text_until(moderator.tg, message_id, "Motivo que recibirá el vecino")
+    await staff_text_until(moderator.tg, message_id, "Motivo que recibirá la persona autora")
     await press(moderator, message_id, "Enviar este motivo")
     await staff_text_until(moderator.tg, message_id, "Rechazada")
 
@@ -259,12 +259,12 @@ async def test_reject_with_template_and_with_edited_reason(
     await group_reply(ana, "Corresponde al Gobierno Regional; por favor preséntela allí <b>pronto</b>.")
     assert await tg.wait_until(
         lambda: any(
-            "Motivo que recibirá el vecino (" in (m.plain or "") for m in tg.messages_for(STAFF_CHAT)
+            "Motivo que recibirá la persona autora (" in (m.plain or "") for m in tg.messages_for(STAFF_CHAT)
         ),
         10,
     )
     preview = [
-        m for m in tg.messages_for(STAFF_CHAT) if "Motivo que recibirá el vecino (" in (m.plain or "")
+        m for m in tg.messages_for(STAFF_CHAT) if "Motivo que recibirá la persona autora (" in (m.plain or "")
     ][-1]
     await press(ana, preview.message_id, "Enviar este motivo")
     await staff_text_until(tg, mid2, "Rechazada")
@@ -334,12 +334,14 @@ async def test_request_information_round_trip(app: App, tg: FakeTelegram, reside
     assert "vuelve a revisión" in thanks.plain
     assert await tg.wait_until(
         lambda: any(
-            "Respuesta del vecino" in (m.plain or "") and "cuadra 5" in (m.plain or "")
+            "Respuesta de la persona autora" in (m.plain or "") and "cuadra 5" in (m.plain or "")
             for m in tg.messages_for(STAFF_CHAT)
         ),
         10,
     )
-    answer_msg = [m for m in tg.messages_for(STAFF_CHAT) if "Respuesta del vecino" in (m.plain or "")][-1]
+    answer_msg = [
+        m for m in tg.messages_for(STAFF_CHAT) if "Respuesta de la persona autora" in (m.plain or "")
+    ][-1]
     assert "✖️ Rechazar" in labels(staff_message(tg, answer_msg.message_id))  # back in the queue, actionable
     # the first announcement follows along (it shows the state the answer brought)
     await staff_text_until(tg, mid, "En revisión")
@@ -580,7 +582,7 @@ async def test_hide_block_and_admin_undo(
 
 
 async def test_supports_one_per_resident_and_withdrawable(
-    app: App, tg: FakeTelegram, resident: User, ana: User
+    app: App, tg: FakeTelegram, resident: User, ana: User, caplog: pytest.LogCaptureFixture
 ) -> None:
     fan = User(tg, 700_004, "Julia")
     await onboard(resident)
@@ -605,6 +607,15 @@ async def test_supports_one_per_resident_and_withdrawable(
     await fan.press("Retirar mi apoyo", status)
     await fan.settle()
     assert (await ini_row(app, code)).supports == 0
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]  # the double tap was handled
+    # once decided, residents follow the project instead: no more supports
+    await accept_as_new(ana, await announcement(tg, code))
+    await fan.send(f"/estado {code}")
+    (decided,) = await fan.replies(1)
+    assert "Aceptada" in decided.plain and not decided.buttons()
+    await fan.send(f"/estado {code.lower().replace('-0000', '-')}")  # ini-2026-1 finds INI-2026-00001
+    (loose,) = await fan.replies(1)
+    assert code in loose.plain
 
 
 async def test_queue_filters_and_pages(app: App, tg: FakeTelegram, resident: User, ana: User) -> None:

@@ -262,7 +262,7 @@ async def triage(
             await message.edit_text(
                 await moderation.staff_card(session, ini)
                 + "\n\n"
-                + _("<b>Motivo que recibirá el vecino:</b>\n<i>{body}</i>").format(body=esc(tpl.body)),
+                + _("<b>Motivo que recibirá la persona autora:</b>\n<i>{body}</i>").format(body=esc(tpl.body)),
                 reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
             )
         elif action == "rjw":
@@ -406,7 +406,7 @@ async def _after_input(message: Message, session: AsyncSession, ini: Initiative,
 @routes.message(Command("cancelar", "cancel"), StateFilter(ModInput), flags=TRIAGE)
 async def cancel_input(message: Message, state: FSMContext) -> None:
     await state.clear()
-    await message.answer(_("Listo, cancelado. No se cambió nada."))
+    await message.answer(_("Listo, cancelado: no se envió nada."))
 
 
 @routes.message(ModInput.question, F.text, ~F.text.startswith("/"), flags=TRIAGE)
@@ -456,7 +456,7 @@ async def got_reason(message: Message, state: FSMContext, session: AsyncSession)
         back_row(ini.id),
     ]
     await message.answer(
-        _("<b>Motivo que recibirá el vecino ({code}):</b>\n<i>{body}</i>").format(
+        _("<b>Motivo que recibirá la persona autora ({code}):</b>\n<i>{body}</i>").format(
             code=ini.code, body=esc(reason)
         ),
         reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
@@ -744,7 +744,7 @@ async def template_button(
     await query.answer()
     await state.set_state(ModInput.template)
     await state.set_data({"tpl": tpl.id if tpl else None})
-    prompt = _("Escriba el motivo así: <b>Título | texto que recibirá el vecino</b>.")
+    prompt = _("Escriba el motivo así: <b>Título | texto que recibirá la persona autora</b>.")
     if tpl is not None:
         prompt += "\n" + _("Actual:") + f"\n<code>{esc(tpl.title)} | {esc(tpl.body)}</code>"
     await query.message.answer(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram import F
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -96,7 +97,7 @@ async def show_status(
         return
     markup = None
     text = await public_status(session, ini, locale)
-    if viewer is not None and viewer.id != ini.author_id and moderation.is_public(ini):
+    if viewer is not None and viewer.id != ini.author_id and moderation.can_support(ini):
         markup = support_keyboard(ini.id, await moderation.supports(session, ini.id, viewer.id))
     elif viewer is not None and viewer.id == ini.author_id and ini.status == "necesita_informacion":
         question = await moderation.open_question(session, ini)
@@ -182,9 +183,13 @@ async def support_button(
         if callback_data.on
         else _("Retiré su apoyo. Apoyos: {n}.").format(n=ini.supports)
     )
-    await query.message.edit_text(
-        await public_status(session, ini, locale), reply_markup=support_keyboard(ini.id, callback_data.on)
-    )
+    try:
+        await query.message.edit_text(
+            await public_status(session, ini, locale), reply_markup=support_keyboard(ini.id, callback_data.on)
+        )
+    except TelegramBadRequest as exc:  # a double tap: the message already shows this
+        if "message is not modified" not in exc.message:
+            raise
 
 
 @routes.callback_query(AnswerCb.filter())

@@ -22,7 +22,6 @@ DESC_MIN, DESC_MAX = 20, 2000
 ORG_MIN, ORG_MAX = 3, 120
 MAX_PHOTOS = 3
 ORG_TYPES = ("territorial", "funcional")
-CODE_RE = re.compile(r"^INI-(\d{4})-(\d{5})$")
 
 STATUS_LABELS = {
     "recibida": N_("Recibida"),
@@ -271,10 +270,15 @@ async def announce_to_staff(session: AsyncSession, ini: Initiative, staff_chat_i
     )
 
 
+LOOSE_CODE_RE = re.compile(r"^INI-?\s*(\d{4})-?\s*(\d{1,5})$")
+
+
 async def by_code(session: AsyncSession, code: str) -> Initiative | None:
-    code = code.strip().upper()
-    if not CODE_RE.match(code):
+    """By tracking code; "ini-2026-12" finds INI-2026-00012."""
+    match = LOOSE_CODE_RE.match(code.strip().upper())
+    if not match:
         return None
+    code = f"INI-{match.group(1)}-{int(match.group(2)):05d}"
     return (await session.execute(select(Initiative).where(Initiative.code == code))).scalar_one_or_none()
 
 

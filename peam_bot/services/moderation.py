@@ -549,9 +549,14 @@ async def _recount(session: AsyncSession, ini_id: int) -> int:
     return int(count)
 
 
+def can_support(ini: Initiative) -> bool:
+    """Supports count while a decision is pending; afterwards residents follow the project."""
+    return is_public(ini) and ini.status in PENDING
+
+
 async def support(session: AsyncSession, ini: Initiative, user_id: int) -> int:
     """Apoyar (idempotent: a double tap counts once). Returns the new count."""
-    if not is_public(ini):
+    if not can_support(ini):
         raise Refused("not_public", ini.status)
     if ini.author_id == user_id:
         raise Refused("own", ini.status)
@@ -844,7 +849,7 @@ async def markup_for(session: AsyncSession, ini: Initiative) -> dict[str, Any] |
     return triage_markup(ini, await author_blocked(session, ini))
 
 
-ANSWER_HEADING = N_("💬 <b>Respuesta del vecino</b>")
+ANSWER_HEADING = N_("💬 <b>Respuesta de la persona autora</b>")
 
 
 async def refresh_announcement(
@@ -1028,7 +1033,7 @@ async def audit_line(session: AsyncSession, entry: Any) -> str:
     who = (
         await staff.display_name(session, entry.actor_id)
         if entry.actor_id
-        else gettext("la persona autora o el sistema", STAFF_LOCALE)
+        else gettext("la persona autora", STAFF_LOCALE)
     )
     label = AUDIT_LABELS.get(entry.action)
     what = gettext(label, STAFF_LOCALE) if label else entry.action
@@ -1057,7 +1062,7 @@ async def history_lines(session: AsyncSession, ini: Initiative, locale: str = ST
         who = (
             await staff.display_name(session, ev.actor_id)
             if ev.actor_id
-            else gettext("la persona autora o el sistema", locale)
+            else gettext("la persona autora", locale)
         )
         line = f"• {fmt_datetime(ev.created_at, locale)} · {esc(initiatives_status_label(ev.status, locale))} · {esc(who)}"
         if ev.note:
