@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peam_bot.services import users
 from peam_bot.storage.models import OutboxMessage, ProcessedUpdate, utcnow
+from peam_bot.telegram import not_modified
 
 log = logging.getLogger("peam_bot.outbox")
 
@@ -282,7 +283,7 @@ class OutboxWorker:
                     disable_web_page_preview=True,
                 )
             except TelegramBadRequest as exc:
-                if "message is not modified" not in exc.message:
+                if not not_modified(exc):
                     raise
             return int(p["message_id"])
         if row.kind == "location":

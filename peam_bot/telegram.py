@@ -11,13 +11,28 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
+from aiogram.types import InlineKeyboardMarkup, Message
 
 from peam_bot.config import TELEGRAM_API_URL, Settings
 
 log = logging.getLogger("peam_bot.telegram")
+
+
+def not_modified(exc: TelegramBadRequest) -> bool:
+    """Telegram refuses an edit that would leave the message as it is (a double tap, a second look)."""
+    return "message is not modified" in exc.message
+
+
+async def edit_text(message: Message, text: str, reply_markup: InlineKeyboardMarkup | None = None) -> None:
+    """Edit a message's text; an edit that changes nothing is not an error."""
+    try:
+        await message.edit_text(text, reply_markup=reply_markup, disable_web_page_preview=True)
+    except TelegramBadRequest as exc:
+        if not not_modified(exc):
+            raise
 
 
 class RetryAfterMiddleware(BaseRequestMiddleware):

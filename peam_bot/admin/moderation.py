@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -33,8 +32,10 @@ from peam_bot.i18n import gettext as _
 from peam_bot.services import audit, moderation, reference, staff, users
 from peam_bot.services.formatting import babel_locale
 from peam_bot.services.initiatives import InvalidInput
+from peam_bot.services.rendering import status_label
 from peam_bot.services.text import esc, truncate
 from peam_bot.storage.models import Initiative, utcnow
+from peam_bot.telegram import edit_text
 
 routes = staff_routes("staff-moderation")
 TRIAGE = {"permission": "triage"}
@@ -82,15 +83,6 @@ async def markup_of(session: AsyncSession, ini: Initiative) -> InlineKeyboardMar
     return InlineKeyboardMarkup.model_validate(base)
 
 
-async def edit(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Edit a message; an edit that changes nothing (a second look at the same state) is fine."""
-    try:
-        await message.edit_text(text, reply_markup=markup, disable_web_page_preview=True)
-    except TelegramBadRequest as exc:
-        if "message is not modified" not in exc.message:
-            raise
-
-
 def back_row(ini_id: int) -> list[InlineKeyboardButton]:
     return [button(_("↩️ Volver"), "back", ini_id)]
 
@@ -99,7 +91,7 @@ async def show_card(message: Message, session: AsyncSession, ini: Initiative, in
     text = await moderation.staff_card(session, ini)
     markup = await markup_of(session, ini)
     if in_place:
-        await edit(message, text, markup)
+        await edit_text(message, text, markup)
     else:
         await message.answer(text, reply_markup=markup, disable_web_page_preview=True)
 
@@ -135,7 +127,7 @@ async def second_step(
     assert isinstance(query.message, Message)
     rows.append(back_row(ini.id))
     await query.answer()
-    await edit(
+    await edit_text(
         query.message,
         await moderation.staff_card(session, ini) + "\n\n" + heading,
         InlineKeyboardMarkup(inline_keyboard=rows),
@@ -259,11 +251,14 @@ async def triage(
                 [button(_("↩️ Volver"), "rej", ini.id)],
             ]
             await query.answer()
-            await message.edit_text(
+            await edit_text(
+                message,
                 await moderation.staff_card(session, ini)
                 + "\n\n"
-                + _("<b>Motivo que recibirá la persona autora:</b>\n<i>{body}</i>").format(body=esc(tpl.body)),
-                reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
+                + _("<b>Motivo que recibirá la persona autora:</b>\n<i>{body}</i>").format(
+                    body=esc(tpl.body)
+                ),
+                InlineKeyboardMarkup(inline_keyboard=rows),
             )
         elif action == "rjw":
             tpl = await moderation.template(session, int(arg)) if arg.isdigit() else None
@@ -559,7 +554,7 @@ async def queue_view(session: AsyncSession, cb: QueueCb) -> tuple[str, InlineKey
     rows: list[list[InlineKeyboardButton]] = []
     for n, item in enumerate(items, start=cb.page * PER_PAGE + 1):
         ini = item.ini
-        status = esc(moderation.initiatives_status_label(ini.status, "es"))
+        status = esc(status_label(ini.status, "es"))
         if ini.reviewer_id is not None:
             status += " · 👤 " + esc(await staff.display_name(session, ini.reviewer_id))
         if ini.hidden:
@@ -636,7 +631,7 @@ async def queue_button(query: CallbackQuery, callback_data: QueueCb, session: As
         await query.message.edit_reply_markup(reply_markup=await facet_view(session, callback_data))
         return
     text, markup = await queue_view(session, callback_data)
-    await edit(query.message, text, markup)
+    await edit_text(query.message, text, markup)
 
 
 # --- /iniciativa, /auditoria ------------------------------------------------------------------------
@@ -735,7 +730,7 @@ async def template_button(
         await session.commit()  # stored before the list shows it gone
         await query.answer(_("Motivo borrado.") if ok else _("Ese elemento ya no existe."))
         text, markup = await templates_view(session)
-        await edit(query.message, text, markup)
+        await edit_text(query.message, text, markup)
         return
     tpl = await moderation.template(session, callback_data.id) if callback_data.action == "edit" else None
     if callback_data.action == "edit" and tpl is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aiogram import F
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -22,6 +21,7 @@ from peam_bot.services.initiatives import InvalidInput
 from peam_bot.services.rendering import public_status, status_label
 from peam_bot.services.text import esc, truncate
 from peam_bot.storage.models import User
+from peam_bot.telegram import edit_text
 
 routes = Routes("tracking")
 
@@ -183,13 +183,9 @@ async def support_button(
         if callback_data.on
         else _("Retiré su apoyo. Apoyos: {n}.").format(n=ini.supports)
     )
-    try:
-        await query.message.edit_text(
-            await public_status(session, ini, locale), reply_markup=support_keyboard(ini.id, callback_data.on)
-        )
-    except TelegramBadRequest as exc:  # a double tap: the message already shows this
-        if "message is not modified" not in exc.message:
-            raise
+    await edit_text(  # a double tap finds the message already showing this: not an error
+        query.message, await public_status(session, ini, locale), support_keyboard(ini.id, callback_data.on)
+    )
 
 
 @routes.callback_query(AnswerCb.filter())

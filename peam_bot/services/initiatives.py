@@ -273,13 +273,17 @@ async def announce_to_staff(session: AsyncSession, ini: Initiative, staff_chat_i
 LOOSE_CODE_RE = re.compile(r"^INI-?\s*(\d{4})-?\s*(\d{1,5})$")
 
 
-async def by_code(session: AsyncSession, code: str) -> Initiative | None:
-    """By tracking code; "ini-2026-12" finds INI-2026-00012."""
+async def by_code(session: AsyncSession, code: str, fresh: bool = False) -> Initiative | None:
+    """By tracking code; "ini-2026-12" finds INI-2026-00012. ``fresh``: overwrite what this session
+    already holds of it with the row as stored now (moderators act on the current state)."""
     match = LOOSE_CODE_RE.match(code.strip().upper())
     if not match:
         return None
     code = f"INI-{match.group(1)}-{int(match.group(2)):05d}"
-    return (await session.execute(select(Initiative).where(Initiative.code == code))).scalar_one_or_none()
+    stmt = select(Initiative).where(Initiative.code == code)
+    if fresh:
+        stmt = stmt.execution_options(populate_existing=True)
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def for_author(session: AsyncSession, author_id: int, limit: int = 10) -> tuple[list[Initiative], int]:

@@ -30,6 +30,7 @@ from peam_bot.i18n import N_, gettext
 from peam_bot.services import audit, initiatives, outbox, portfolio, reference, staff
 from peam_bot.services.formatting import fmt_datetime
 from peam_bot.services.initiatives import InvalidInput, check_length
+from peam_bot.services.rendering import staff_summary, status_label
 from peam_bot.services.text import esc, truncate
 from peam_bot.storage.models import (
     Initiative,
@@ -90,7 +91,7 @@ class Refused(Exception):
     def message(self, locale: str) -> str:
         _ = lambda s: gettext(s, locale)  # noqa: E731
         when = fmt_datetime(self.when, locale) if self.when else ""
-        status = initiatives_status_label(self.status, locale)
+        status = status_label(self.status, locale)
         if self.reason == "handled":
             return _("Ya la atendió {who}: {status} ({when}).").format(who=self.who, status=status, when=when)
         if self.reason == "taken":
@@ -100,11 +101,6 @@ class Refused(Exception):
         if self.reason == "gone":
             return _("Ese elemento ya no existe.")
         return _("No se pudo hacer: {detail}").format(detail=self.detail or self.reason)
-
-
-def initiatives_status_label(status: str, locale: str) -> str:
-    label = initiatives.STATUS_LABELS.get(status)
-    return gettext(label, locale) if label is not None else status
 
 
 def can(ini: Initiative, to: str) -> bool:
@@ -125,10 +121,7 @@ async def get(session: AsyncSession, ini_id: int) -> Initiative | None:
 
 
 async def by_code(session: AsyncSession, code: str) -> Initiative | None:
-    ini = await initiatives.by_code(session, code)
-    if ini is not None:
-        await session.refresh(ini)
-    return ini
+    return await initiatives.by_code(session, code, fresh=True)
 
 
 # --- the compare-and-set ------------------------------------------------------------------------
@@ -726,8 +719,6 @@ async def similar_projects(session: AsyncSession, ini: Initiative, limit: int = 
 
 async def staff_card(session: AsyncSession, ini: Initiative, heading: str | None = None) -> str:
     """The staff message of an initiative: its summary and where it stands (who, when)."""
-    from peam_bot.services.rendering import staff_summary
-
     _ = lambda s: gettext(s, STAFF_LOCALE)  # noqa: E731
     await session.flush()
     parts = [heading] if heading else []
@@ -1024,7 +1015,7 @@ async def _audit_value(session: AsyncSession, action: str, value: str | None) ->
     if action == "assign_mesa":
         return await reference.theme_name(session, value)
     if value in initiatives.STATUS_LABELS:
-        return initiatives_status_label(value, STAFF_LOCALE)
+        return status_label(value, STAFF_LOCALE)
     return value
 
 
@@ -1064,7 +1055,9 @@ async def history_lines(session: AsyncSession, ini: Initiative, locale: str = ST
             if ev.actor_id
             else gettext("la persona autora", locale)
         )
-        line = f"• {fmt_datetime(ev.created_at, locale)} · {esc(initiatives_status_label(ev.status, locale))} · {esc(who)}"
+        line = (
+            f"• {fmt_datetime(ev.created_at, locale)} · {esc(status_label(ev.status, locale))} · {esc(who)}"
+        )
         if ev.note:
             line += f" — {esc(truncate(ev.note, 200))}"
         lines.append(line)
