@@ -88,7 +88,11 @@ async def test_follow_update_notifies_and_unfollow_stops(app: App, resident: Use
     assert "siguen este proyecto: 0" in card.plain
     await resident.press("Seguir")
     (card,) = await resident.replies(1)
-    assert card.edited and "siguen este proyecto: 1" in card.plain and "Dejar de seguir" in card.buttons()[0][0][0]
+    assert (
+        card.edited
+        and "siguen este proyecto: 1" in card.plain
+        and "Dejar de seguir" in card.buttons()[0][0][0]
+    )
     await resident.send("/siguiendo")
     (mine,) = await resident.replies(1)
     assert "P-001" in mine.plain
@@ -118,7 +122,11 @@ async def test_follow_update_notifies_and_unfollow_stops(app: App, resident: Use
         project = (await s.execute(select(Project).where(Project.code == "P-001"))).scalar_one()
         assert project.progress == 60 and project.updates[-1].author_id == STAFF_ID
         entry = (await s.execute(select(AuditEntry).where(AuditEntry.target == "P-001"))).scalar_one()
-        assert entry.action == "project_update" and entry.actor_id == STAFF_ID and "progress: 60" in (entry.after or "")
+        assert (
+            entry.action == "project_update"
+            and entry.actor_id == STAFF_ID
+            and "progress: 60" in (entry.after or "")
+        )
 
     await resident.send("/estado P-001")
     await resident.replies(1)

@@ -66,7 +66,9 @@ class StaffAccessMiddleware(BaseMiddleware):
             await refuse(event, route)
             return None
         data["role"] = role
-        await staff.touch_name(session, user.id, user.full_name, bootstrap_admin=user.id in settings.admin_ids)
+        await staff.touch_name(
+            session, user.id, user.full_name, bootstrap_admin=user.id in settings.admin_ids
+        )
         return await handler(event, data)
 
 

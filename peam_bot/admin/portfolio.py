@@ -194,7 +194,9 @@ async def publish(query: CallbackQuery, state: FSMContext, session: AsyncSession
     await query.message.edit_reply_markup(reply_markup=None)
     followers = await portfolio.followers_count(session, project.id)
     await query.message.answer(
-        _("Publicado ✅. Seguidores a los que avisaré por aquí en los próximos minutos: {n}.").format(n=followers)
+        _("Publicado ✅. Seguidores a los que avisaré por aquí en los próximos minutos: {n}.").format(
+            n=followers
+        )
     )
 
 

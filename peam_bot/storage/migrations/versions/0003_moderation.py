@@ -142,7 +142,16 @@ def downgrade() -> None:
     op.drop_table("initiative_supports")
     with op.batch_alter_table("initiatives") as batch:
         batch.drop_constraint("fk_initiatives_duplicate_of", type_="foreignkey")
-        for col in ("version", "decided_at", "decided_by", "supports", "duplicate_of", "assigned_mesa", "reviewer_id", "hidden"):
+        for col in (
+            "version",
+            "decided_at",
+            "decided_by",
+            "supports",
+            "duplicate_of",
+            "assigned_mesa",
+            "reviewer_id",
+            "hidden",
+        ):
             batch.drop_column(col)
     with op.batch_alter_table("users") as batch:
         batch.drop_column("blocked_reason")
