@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
@@ -82,6 +83,36 @@ def warm_response_types() -> None:
         _RESPONSE_TYPES.append(Response[returning])  # type: ignore[valid-type]
 
 
+def _drop_keyboard(message: Any) -> None:
+    if isinstance(message, dict):
+        message.pop("reply_markup", None)
+
+
+def lean_json_loads(content: str | bytes) -> Any:
+    """Bot API answers, without the inline keyboards Telegram echoes back: the one in the result of
+    each send or edit (the keyboard the bot has just sent) and the one of the message a pressed button
+    belongs to. The bot never reads them back, and aiogram's models cost about 7 µs per button to
+    build (a Message with a 12-button keyboard: 114 µs parsed, 34 µs without), which made parsing
+    answers the largest single cost of an update."""
+    data = json.loads(content)
+    if not isinstance(data, dict) or not data.get("ok"):
+        return data
+    result = data.get("result")
+    if isinstance(result, dict):
+        _drop_keyboard(result)
+    elif isinstance(result, list):
+        for item in result:
+            if not isinstance(item, dict):
+                continue
+            if "update_id" in item:
+                query = item.get("callback_query")
+                if isinstance(query, dict):
+                    _drop_keyboard(query.get("message"))
+            else:
+                _drop_keyboard(item)
+    return data
+
+
 def create_bot(settings: Settings, retry_replies: bool = True) -> Bot:
     """A Bot for `settings`; `retry_replies=False` for the outbox worker, which paces itself."""
     if not settings.bot_token:
@@ -90,7 +121,7 @@ def create_bot(settings: Settings, retry_replies: bool = True) -> Bot:
     kwargs: dict[str, Any] = {}
     if settings.telegram_api_url.rstrip("/") != TELEGRAM_API_URL:
         kwargs["api"] = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
-    session = AiohttpSession(**kwargs)
+    session = AiohttpSession(json_loads=lean_json_loads, **kwargs)
     if retry_replies:
         session.middleware(RetryAfterMiddleware())
     return Bot(settings.bot_token, session=session, default=DefaultBotProperties(parse_mode="HTML"))

@@ -1,4 +1,4 @@
-"""The SQLite driver (one trip to aiosqlite's thread per statement) behaves as SQLAlchemy expects:
+"""The SQLite driver (statements run in the event loop.s thread) behaves as SQLAlchemy expects:
 row counts, RETURNING, executemany, errors and rollbacks. Always on a SQLite file."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from sqlalchemy.exc import IntegrityError
 
 from peam_bot.storage.db import make_engine, make_session_factory, upgrade
 from peam_bot.storage.models import CodeCounter, ProcessedUpdate, utcnow
-from peam_bot.storage.sqlite_driver import OneTripDBAPI
+from peam_bot.storage.sqlite_driver import InlineDBAPI
 
 
 async def test_statements_results_and_transactions(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
-    assert isinstance(engine.dialect.dbapi, OneTripDBAPI)
+    assert isinstance(engine.dialect.dbapi, InlineDBAPI)
     await upgrade(engine)
     sessions = make_session_factory(engine)
     try:
@@ -42,4 +42,50 @@ async def test_statements_results_and_transactions(tmp_path: Path) -> None:
             assert await s.scalar(select(func.count()).select_from(ProcessedUpdate)) == 250
             assert (await s.execute(text("SELECT value FROM code_counters"))).scalar_one() == 3
     finally:
+        await engine.dispose()
+
+
+async def test_a_writer_waits_for_the_lock_without_blocking_the_loop(tmp_path: Path) -> None:
+    """Another connection (here: another process's, simulated with plain sqlite3) holds SQLite's
+    write lock: our write waits for it asynchronously — the event loop keeps running — and goes
+    through once the lock is released. No thread is started for the database."""
+    import asyncio
+    import sqlite3
+    import threading
+
+    path = tmp_path / "busy.db"
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    await upgrade(engine)
+    sessions = make_session_factory(engine)
+    threads_before = threading.active_count()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO processed_updates (update_id, created_at) VALUES (1, '2026-01-01')")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    async def write() -> None:
+        async with sessions() as s, s.begin():
+            s.add(ProcessedUpdate(update_id=2, created_at=utcnow()))
+
+    tick_task = asyncio.create_task(ticker())
+    writer = asyncio.create_task(write())
+    try:
+        await asyncio.sleep(0.2)
+        assert not writer.done()  # still waiting for the lock…
+        assert ticks >= 10  # …while the loop went on
+        other.execute("COMMIT")
+        await asyncio.wait_for(writer, 5)
+        async with sessions() as s:
+            ids = (await s.execute(select(ProcessedUpdate.update_id))).scalars().all()
+        assert sorted(ids) == [1, 2]
+        assert threading.active_count() == threads_before
+    finally:
+        tick_task.cancel()
+        other.close()
         await engine.dispose()

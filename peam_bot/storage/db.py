@@ -15,18 +15,26 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
-        # one connection per update in flight (an update keeps its session while it talks to Telegram)
-        kwargs.setdefault("pool_size", 20)
-        kwargs.setdefault("max_overflow", 80)
-        # sessions always end their transaction (commit or rollback) before giving the connection
-        # back, so the pool's extra rollback on return is a wasted round trip to aiosqlite's thread
-        kwargs.setdefault("pool_reset_on_return", None)
         from peam_bot.storage import sqlite_driver
 
-        module = sqlite_driver.dbapi()  # one trip to aiosqlite's thread a statement
+        module = sqlite_driver.dbapi()  # statements run in the event loop's thread
+        # one connection per update in flight (an update keeps its session while it talks to
+        # Telegram); with the inline driver a connection is only an open file, not a thread
+        # (connections beyond pool_size are closed when given back, and opened again at the next peak)
+        kwargs.setdefault("pool_size", 100 if module is not None else 20)
+        kwargs.setdefault("max_overflow", 100 if module is not None else 80)
+        # sessions always end their transaction (commit or rollback) before giving the connection
+        # back, so the pool's extra rollback on return is wasted work
+        kwargs.setdefault("pool_reset_on_return", None)
         if module is not None:
             kwargs.setdefault("module", module)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+            # SQLite must never sleep in the loop's thread: the driver waits for the lock itself
+            busy_ms = 0
+            connect_args: dict[str, Any] = {"timeout": 0}
+        else:
+            busy_ms = 30_000
+            connect_args = {"timeout": 30}
+        engine = create_async_engine(url, connect_args=connect_args, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -34,7 +42,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.close()
 
         return engine

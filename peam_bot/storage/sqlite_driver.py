@@ -1,21 +1,35 @@
-"""SQLite through aiosqlite with one trip to aiosqlite's thread per statement.
+"""SQLite for SQLAlchemy's asyncio engine, run in the event loop's own thread.
 
-SQLAlchemy's aiosqlite adapter makes up to four trips to the connection's thread per statement
-(create the cursor, execute, fetch the rows, close the cursor); each trip is a queue hand-off, a
-thread wake-up and a wake-up of the event loop, and together they were most of the database cost
-of an update (`python -m bench.costs`). This cursor runs the whole statement — execute, fetch,
-close — as one function in that thread. Results are buffered, as SQLAlchemy's own adapter does for
-non-server-side cursors; everything else (transactions, pooling, errors) is SQLAlchemy's adapter.
+SQLAlchemy's aiosqlite adapter hands every statement to a thread of its own per connection (up to
+four hand-offs per statement: cursor, execute, fetch, close). A statement on a local SQLite file
+takes tens of microseconds; each hand-off costs more than that, and with one thread per connection
+in use (an update keeps its connection while it talks to Telegram) the threads fought the event loop
+for the GIL: at saturation the bot had a hundred threads and spent most of its time switching
+between them (`python -m bench.costs`, `python -m bench.updates`). Here every statement runs
+directly on a `sqlite3` connection in the event loop's thread, with no hand-off at all.
+
+Blocking is bounded: statements are short, and SQLite's own busy wait is off (`busy_timeout=0`), so
+the loop never sleeps inside SQLite. When another connection holds the single write lock (another
+update of this process between two statements of its transaction, or another process such as a CLI
+command), the statement that wants to write fails at once with "database is locked"; since only the
+first write of a transaction can meet that (a connection that holds the write lock never does), the
+transaction holds nothing yet, so it is rolled back and the statement retried after an asynchronous
+pause, letting the holder finish. After `BUSY_TIMEOUT` seconds the error is raised as SQLite would.
+
+Everything else — transactions, pooling, errors, the dialect — is SQLAlchemy's aiosqlite dialect;
+the URL stays `sqlite+aiosqlite://`. `dbapi()` returns None if the SQLAlchemy installed lacks the
+hooks this relies on, and the engine then uses SQLAlchemy's own adapter.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import time
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
-import aiosqlite
 from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_cursor
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
@@ -23,6 +37,10 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
+
+BUSY_TIMEOUT = 30.0  # seconds a statement waits for SQLite's write lock before giving up
+_FIRST_PAUSE = 0.0005
+_MAX_PAUSE = 0.02
 
 Result = tuple[Any, list[Any] | None, int, int | None]
 
@@ -43,11 +61,77 @@ def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) 
         cursor.close()
 
 
-class OneTripCursor(AsyncAdapt_dbapi_cursor):
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "database is locked" in str(error)
+
+
+def run_waiting(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> Result:
+    """Run one statement; if SQLite's write lock is held elsewhere, pause (without blocking the event
+    loop) and try again. Called from SQLAlchemy's greenlet context."""
+    deadline: float | None = None
+    pause = _FIRST_PAUSE
+    while True:
+        held_before = conn.in_transaction
+        try:
+            return _run(conn, operation, parameters, many)
+        except sqlite3.OperationalError as error:
+            if held_before or not _is_busy(error):
+                raise
+            # the implicit BEGIN of this statement opened a transaction holding nothing: close it
+            if conn.in_transaction:
+                conn.rollback()
+            now = time.monotonic()
+            if deadline is None:
+                deadline = now + BUSY_TIMEOUT
+            elif now >= deadline:
+                raise
+            await_(asyncio.sleep(pause))
+            pause = min(pause * 2, _MAX_PAUSE)
+
+
+async def _nothing() -> None:
+    return None
+
+
+class InlineConnection:
+    """What SQLAlchemy's adapter expects of an aiosqlite connection, over a plain `sqlite3`
+    connection used from the event loop's thread."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._connection = conn  # SQLAlchemy's adapter checks this before commit/rollback
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn.in_transaction
+
+    @property
+    def isolation_level(self) -> str | None:
+        return self._conn.isolation_level
+
+    async def commit(self) -> None:
+        self._conn.commit()
+
+    async def rollback(self) -> None:
+        self._conn.rollback()
+
+    async def close(self) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if self._connection is not None:
+            self._connection = None  # type: ignore[assignment]
+            self._conn.close()
+
+
+class InlineCursor(AsyncAdapt_dbapi_cursor):
     __slots__ = ("_description", "_rowcount", "_lastrowid", "_arraysize")
     server_side = False
 
-    def __init__(self, adapt_connection: Any) -> None:  # no aiosqlite cursor: no trip here
+    def __init__(self, adapt_connection: Any) -> None:
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
         self._cursor = None  # type: ignore[assignment]
@@ -84,36 +168,23 @@ class OneTripCursor(AsyncAdapt_dbapi_cursor):
     def close(self) -> None:
         self._rows.clear()
 
-    def execute(self, operation: Any, parameters: Any = None) -> Any:
+    def _execute(self, operation: Any, parameters: Any, many: bool) -> None:
+        conn: InlineConnection = self._connection  # type: ignore[assignment]
+        # SQLAlchemy's AsyncConnection.execute insists that the driver awaited something: one switch to
+        # the calling coroutine and straight back (a few microseconds; the event loop is not involved)
+        await_(_nothing())
         try:
-            return await_(self._execute_async(operation, parameters))
+            result = run_waiting(conn._conn, operation, parameters, many)
         except Exception as error:
             self._adapt_connection._handle_exception(error)
-
-    def executemany(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
-        try:
-            return await_(self._executemany_async(operation, seq_of_parameters))
-        except Exception as error:
-            self._adapt_connection._handle_exception(error)
-
-    async def _execute_async(self, operation: Any, parameters: Any) -> None:
-        await self._one_trip(operation, parameters, many=False)
-
-    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> None:
-        await self._one_trip(operation, seq_of_parameters, many=True)
-
-    async def _one_trip(self, operation: Any, parameters: Any, many: bool) -> None:
-        connection: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        async with self._adapt_connection._execute_mutex:
-            result: Result = await connection._execute(  # noqa: SLF001 - aiosqlite's thread hand-off
-                _run,
-                connection._conn,
-                operation,
-                parameters,
-                many,  # noqa: SLF001
-            )
         self._description, rows, self._rowcount, self._lastrowid = result
         self._rows = deque(rows) if rows else deque()
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        self._execute(operation, parameters, many=False)
+
+    def executemany(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
+        self._execute(operation, seq_of_parameters, many=True)
 
     def nextset(self) -> None:
         return None
@@ -122,24 +193,55 @@ class OneTripCursor(AsyncAdapt_dbapi_cursor):
         return None
 
 
-class OneTripConnection(AsyncAdapt_aiosqlite_connection):
+class InlineAdaptedConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
-    _cursor_cls = OneTripCursor
+    _cursor_cls = InlineCursor
+    _ss_cursor_cls = InlineCursor
+
+    @property
+    def isolation_level(self) -> str | None:
+        return self._connection._conn.isolation_level  # type: ignore[attr-defined,no-any-return]
+
+    @isolation_level.setter
+    def isolation_level(self, value: str | None) -> None:
+        self._connection._conn.isolation_level = value  # type: ignore[attr-defined]
+
+    def create_function(self, *args: Any, **kw: Any) -> None:
+        self._connection._conn.create_function(*args, **kw)  # type: ignore[attr-defined]
+
+    def commit(self) -> None:
+        conn: InlineConnection = self._connection  # type: ignore[assignment]
+        if conn._connection is not None:
+            conn._conn.commit()
+
+    def rollback(self) -> None:
+        conn: InlineConnection = self._connection  # type: ignore[assignment]
+        if conn._connection is not None:
+            conn._conn.rollback()
+
+    def close(self) -> None:
+        self._connection.stop()  # type: ignore[attr-defined]
+
+    async def _terminate_graceful_close(self) -> None:
+        self._connection.stop()  # type: ignore[attr-defined]
+
+    def _terminate_force_close(self) -> None:
+        self._connection.stop()  # type: ignore[attr-defined]
 
 
-class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
-    def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
-        adapted = super().connect(*arg, **kw)
-        adapted.__class__ = OneTripConnection  # same slots; only the cursor class differs
-        return adapted  # type: ignore[return-value]
+class InlineDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> InlineAdaptedConnection:
+        kw.pop("async_creator_fn", None)
+        kw["check_same_thread"] = False  # created and used in the loop's thread; closed maybe by gc
+        conn = sqlite3.connect(*arg, **kw)
+        return InlineAdaptedConnection(self, InlineConnection(conn))  # type: ignore[arg-type]
 
 
-def dbapi() -> OneTripDBAPI | None:
-    """The driver module for SQLAlchemy, or None (use SQLAlchemy's own adapter) if the versions
-    installed do not have the hooks this relies on."""
-    hooks = (
-        hasattr(aiosqlite.Connection, "_execute"),
-        "_soft_closed_memoized" in getattr(AsyncAdapt_dbapi_cursor, "__slots__", ()),
-        hasattr(AsyncAdapt_aiosqlite_connection, "_execute_mutex"),
-    )
-    return OneTripDBAPI(aiosqlite, sqlite3) if all(hooks) else None
+def dbapi() -> InlineDBAPI | None:
+    """The driver module for SQLAlchemy, or None (use SQLAlchemy's own adapter) if the SQLAlchemy
+    installed does not have the hooks this relies on."""
+    if "_soft_closed_memoized" not in getattr(AsyncAdapt_dbapi_cursor, "__slots__", ()):
+        return None
+    import aiosqlite
+
+    return InlineDBAPI(aiosqlite, sqlite3)
