@@ -15,13 +15,14 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
-from sqlalchemy import func, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from peam_bot.i18n import current_locale, gettext, pick_locale
 from peam_bot.services import users
 from peam_bot.storage.fsm import update_session
-from peam_bot.storage.models import ProcessedUpdate
+from peam_bot.storage.models import ProcessedUpdate, utcnow
 
 log = logging.getLogger("peam_bot.updates")
 
@@ -128,6 +129,18 @@ class ThrottleMiddleware(BaseMiddleware):
             del self._seen[uid]
 
 
+UPDATE_ID = "update_id"
+
+
+@event.listens_for(Session, "before_commit")
+def _store_update_id(sync: Session) -> None:
+    """The handled update's id goes in with the update's first commit: one Core statement, no ORM
+    object to track."""
+    update_id = sync.info.pop(UPDATE_ID, None)
+    if update_id is not None:
+        sync.connection().execute(insert(ProcessedUpdate).values(update_id=update_id, created_at=utcnow()))
+
+
 class DbSessionMiddleware(BaseMiddleware):
     """One session per update: commit on success, roll back on error. The update id and the
     conversation state are stored in the same transaction, so a repeated update is recognised and
@@ -182,7 +195,7 @@ class DbSessionMiddleware(BaseMiddleware):
             if await self._seen(session, event.update_id):
                 data["duplicate_update"] = True
                 return None
-            session.add(ProcessedUpdate(update_id=event.update_id))
+            session.info[UPDATE_ID] = event.update_id  # stored by _store_update_id at commit
             data["session"] = session
             token = update_session.set(session)
             try:

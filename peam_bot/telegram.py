@@ -5,17 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any
+from typing import Any, cast
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
+from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import InlineKeyboardMarkup, Message
+from aiohttp import ClientError
 
 from peam_bot.config import TELEGRAM_API_URL, Settings
 
@@ -113,6 +114,47 @@ def lean_json_loads(content: str | bytes) -> Any:
     return data
 
 
+class JsonSession(AiohttpSession):
+    """aiogram's aiohttp session, sending each call as one JSON body (which the Bot API accepts)
+    instead of an url-encoded form whose nested values are each encoded as JSON first: that form
+    building (with a multipart boundary drawn from uuid4 for every call) was about a sixth of the
+    bot's cost per call. Calls that upload a file still go as multipart forms."""
+
+    def build_json(self, bot: Bot, method: TelegramMethod[Any]) -> str | None:
+        files: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        for key, value in method.model_dump(warnings=False).items():
+            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+            if prepared is not None:
+                body[key] = prepared
+        if files:
+            return None
+        return self.json_dumps(body)
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
+        payload = self.build_json(bot, method)
+        if payload is None:
+            return await super().make_request(bot, method, timeout)
+        session = await self.create_session()
+        url = self.api.api_url(token=bot.token, method=method.__api_method__)
+        try:
+            async with session.post(
+                url,
+                data=payload,
+                headers={"Content-Type": "application/json"},
+                timeout=self.timeout if timeout is None else timeout,
+            ) as resp:
+                raw_result = await resp.text()
+        except TimeoutError as e:
+            raise TelegramNetworkError(method=method, message="Request timeout error") from e
+        except ClientError as e:
+            raise TelegramNetworkError(method=method, message=f"{type(e).__name__}: {e}") from e
+        response = self.check_response(bot=bot, method=method, status_code=resp.status, content=raw_result)
+        return cast(TelegramType, response.result)
+
+
 def create_bot(settings: Settings, retry_replies: bool = True) -> Bot:
     """A Bot for `settings`; `retry_replies=False` for the outbox worker, which paces itself."""
     if not settings.bot_token:
@@ -121,7 +163,7 @@ def create_bot(settings: Settings, retry_replies: bool = True) -> Bot:
     kwargs: dict[str, Any] = {}
     if settings.telegram_api_url.rstrip("/") != TELEGRAM_API_URL:
         kwargs["api"] = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
-    session = AiohttpSession(json_loads=lean_json_loads, **kwargs)
+    session = JsonSession(json_loads=lean_json_loads, **kwargs)
     if retry_replies:
         session.middleware(RetryAfterMiddleware())
     return Bot(settings.bot_token, session=session, default=DefaultBotProperties(parse_mode="HTML"))

@@ -41,6 +41,8 @@ class DatabaseStorage(BaseStorage):
         self.key_builder = key_builder or DefaultKeyBuilder(with_destiny=True)
         self.cache_size = cache_size
         self._cache: OrderedDict[str, Entry] = OrderedDict()
+        self._pending_key = f"{PENDING}:{id(self)}"
+        self._listen()
 
     # --- memory cache of committed states -----------------------------------------------------------
     def _remember(self, key: str, entry: Entry) -> None:
@@ -61,29 +63,40 @@ class DatabaseStorage(BaseStorage):
         return entry
 
     # --- writes, inside an update or on their own ---------------------------------------------------
+    # The hooks are registered once, on the Session class, and act only on sessions that carry this
+    # storage's pending states (registering them on each update's session cost more than the rest of
+    # the storage's work).
+    def _listen(self) -> None:
+        event.listen(Session, "before_commit", self._flush_pending)
+        event.listen(Session, "after_commit", self._after_commit)
+        event.listen(Session, "after_rollback", self._after_rollback)
+
+    def _unlisten(self) -> None:
+        for name, fn in (
+            ("before_commit", self._flush_pending),
+            ("after_commit", self._after_commit),
+            ("after_rollback", self._after_rollback),
+        ):
+            if event.contains(Session, name, fn):
+                event.remove(Session, name, fn)
+
     def _attach(self, session: AsyncSession) -> dict[str, Entry]:
-        if not session.info.get("fsm_hooked"):
-            session.info["fsm_hooked"] = True  # the listeners live as long as this (short) session
-            sync = session.sync_session
-            event.listen(sync, "before_commit", self._flush_pending)
-            event.listen(sync, "after_commit", self._after_commit)
-            event.listen(sync, "after_rollback", self._after_rollback)
-        pending: dict[str, Entry] = session.info.setdefault(PENDING, {})
+        pending: dict[str, Entry] = session.info.setdefault(self._pending_key, {})
         return pending
 
     def _flush_pending(self, sync: Session) -> None:
-        pending: dict[str, Entry] = sync.info.get(PENDING) or {}
+        pending: dict[str, Entry] | None = sync.info.get(self._pending_key)
         if not pending:
             return
-        dialect = sync.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        conn = sync.connection()
+        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
         now = utcnow()
         for key, (state, data) in pending.items():
             if state is None and not data:
-                sync.execute(delete(FsmRecord).where(FsmRecord.key == key))
+                conn.execute(delete(FsmRecord).where(FsmRecord.key == key))
                 continue
             stmt = insert(FsmRecord).values(key=key, state=state, data=data, updated_at=now)
-            sync.execute(
+            conn.execute(
                 stmt.on_conflict_do_update(
                     index_elements=[FsmRecord.key],
                     set_={"state": stmt.excluded.state, "data": stmt.excluded.data, "updated_at": now},
@@ -91,11 +104,11 @@ class DatabaseStorage(BaseStorage):
             )
 
     def _after_commit(self, sync: Session) -> None:
-        for key, entry in (sync.info.pop(PENDING, None) or {}).items():
+        for key, entry in (sync.info.pop(self._pending_key, None) or {}).items():
             self._remember(key, entry)
 
     def _after_rollback(self, sync: Session) -> None:
-        sync.info.pop(PENDING, None)
+        sync.info.pop(self._pending_key, None)
 
     async def _update(self, key: StorageKey, **values: Any) -> None:
         k = self.key_builder.build(key)
@@ -115,7 +128,7 @@ class DatabaseStorage(BaseStorage):
     async def _read(self, key: StorageKey) -> Entry:
         k = self.key_builder.build(key)
         session = update_session.get()
-        pending = session.info.get(PENDING) if session is not None else None
+        pending = session.info.get(self._pending_key) if session is not None else None
         if pending and k in pending:
             return pending[k]
         return await self._committed(k)
@@ -133,4 +146,4 @@ class DatabaseStorage(BaseStorage):
         return dict((await self._read(key))[1])
 
     async def close(self) -> None:
-        return None
+        self._unlisten()
