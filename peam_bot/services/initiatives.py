@@ -6,6 +6,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -159,30 +160,45 @@ async def find_similar(session: AsyncSession, draft: Draft, limit: int = 3) -> l
     return rank_similar(await similar_candidates(session), draft, limit)
 
 
+@lru_cache(maxsize=100_000)
+def _parts(search: str) -> tuple[str, str]:
+    """An initiative's normalised title, and its whole text with the words sorted: what
+    `token_sort_ratio` compares, computed once per initiative instead of at every comparison (the
+    comparison of a draft with 2 000 initiatives went from 7.9 to about 3 ms)."""
+    title, _, rest = search.partition("\n")
+    return title, _sorted_words(f"{title} {rest}")
+
+
+def _sorted_words(value: str) -> str:
+    return " ".join(sorted(value.split()))
+
+
 def rank_similar(rows: list[Any], draft: Draft, limit: int = 3) -> list[Similar]:
     if not rows or not draft.title:
         return []
     q_title = text.normalize(draft.title)
-    q_full = text.normalize(f"{draft.title} {draft.description or ''}")
-    titles = [r.search_text.split("\n", 1)[0] for r in rows]
-    fulls = [r.search_text.replace("\n", " ") for r in rows]
-    title_scores = [0.0] * len(rows)
-    full_scores = [0.0] * len(rows)
+    q_full = _sorted_words(text.normalize(f"{draft.title} {draft.description or ''}"))
+    parts = [_parts(r.search_text) for r in rows]
+    titles = [p[0] for p in parts]
+    fulls = [p[1] for p in parts]
     # a row can only pass with at least this much text score (the distance adds up to NEAR_BONUS)
     floor = SIMILAR_THRESHOLD - NEAR_BONUS
-    for _choice, score, i in process.extract(
-        q_title, titles, scorer=fuzz.token_set_ratio, limit=None, score_cutoff=floor / 0.9
-    ):
-        title_scores[i] = score
-    for _choice, score, i in process.extract(
-        q_full, fulls, scorer=fuzz.token_sort_ratio, limit=None, score_cutoff=floor
-    ):
-        full_scores[i] = score
+    title_scores = {
+        i: score
+        for _c, score, i in process.extract(
+            q_title, titles, scorer=fuzz.token_set_ratio, limit=None, score_cutoff=floor / 0.9
+        )
+    }
+    full_scores = {
+        i: score
+        for _c, score, i in process.extract(
+            q_full, fulls, scorer=fuzz.ratio, limit=None, score_cutoff=floor  # = token_sort_ratio
+        )
+    }
     found: list[Similar] = []
-    for i, row in enumerate(rows):
-        if not title_scores[i] and not full_scores[i]:
-            continue
-        score = max(float(title_scores[i]) * 0.9, float(full_scores[i]))
+    for i in title_scores.keys() | full_scores.keys():  # only rows with some text in common
+        row = rows[i]
+        score = max(float(title_scores.get(i, 0.0)) * 0.9, float(full_scores.get(i, 0.0)))
         dist = None
         if None not in (draft.latitude, draft.longitude, row.latitude, row.longitude):
             dist = distance_m(draft.latitude, draft.longitude, row.latitude, row.longitude)  # type: ignore[arg-type]
@@ -192,7 +208,7 @@ def rank_similar(rows: list[Any], draft: Draft, limit: int = 3) -> list[Similar]
                 score += 7
         if score >= SIMILAR_THRESHOLD:
             found.append(Similar(row.code, row.title, row.status, min(score, 100.0), dist))
-    found.sort(key=lambda s: -s.score)
+    found.sort(key=lambda s: (-s.score, s.code))
     return found[:limit]
 
 
