@@ -80,7 +80,7 @@ class DatabaseStorage(BaseStorage):
             if event.contains(Session, name, fn):
                 event.remove(Session, name, fn)
 
-    def _attach(self, session: AsyncSession) -> dict[str, Entry]:
+    def _pending_of(self, session: AsyncSession) -> dict[str, Entry]:
         pending: dict[str, Entry] = session.info.setdefault(self._pending_key, {})
         return pending
 
@@ -114,7 +114,7 @@ class DatabaseStorage(BaseStorage):
         k = self.key_builder.build(key)
         session = update_session.get()
         if session is not None:
-            pending = self._attach(session)
+            pending = self._pending_of(session)
             state, data = pending[k] if k in pending else await self._committed(k)
         else:
             state, data = await self._committed(k)
@@ -123,7 +123,7 @@ class DatabaseStorage(BaseStorage):
             pending[k] = entry
             return
         async with self.session_factory() as own, own.begin():
-            self._attach(own)[k] = entry
+            self._pending_of(own)[k] = entry
 
     async def _read(self, key: StorageKey) -> Entry:
         k = self.key_builder.build(key)

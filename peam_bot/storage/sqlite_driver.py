@@ -97,33 +97,20 @@ async def _nothing() -> None:
 
 
 class InlineConnection:
-    """What SQLAlchemy's adapter expects of an aiosqlite connection, over a plain `sqlite3`
-    connection used from the event loop's thread."""
+    """What SQLAlchemy's adapter and the session middleware read of an aiosqlite connection, over a
+    plain `sqlite3` connection used from the event loop's thread."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        self._connection = conn  # SQLAlchemy's adapter checks this before commit/rollback
+        self._connection: sqlite3.Connection | None = conn  # None once closed, as in aiosqlite
 
     @property
     def in_transaction(self) -> bool:
         return self._conn.in_transaction
 
-    @property
-    def isolation_level(self) -> str | None:
-        return self._conn.isolation_level
-
-    async def commit(self) -> None:
-        self._conn.commit()
-
-    async def rollback(self) -> None:
-        self._conn.rollback()
-
-    async def close(self) -> None:
-        self.stop()
-
     def stop(self) -> None:
         if self._connection is not None:
-            self._connection = None  # type: ignore[assignment]
+            self._connection = None
             self._conn.close()
 
 
