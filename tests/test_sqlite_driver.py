@@ -89,3 +89,35 @@ async def test_a_writer_waits_for_the_lock_without_blocking_the_loop(tmp_path: P
         tick_task.cancel()
         other.close()
         await engine.dispose()
+
+
+async def test_a_savepoint_writer_waits_for_the_lock_too(tmp_path: Path) -> None:
+    """Supports and follows insert inside a SAVEPOINT (a double tap is an IntegrityError rolled back
+    to it): when the lock is held elsewhere, that insert waits as well instead of failing."""
+    import asyncio
+    import sqlite3
+
+    path = tmp_path / "busy-savepoint.db"
+    engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    await upgrade(engine)
+    sessions = make_session_factory(engine)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+
+    async def write() -> None:
+        async with sessions() as s:
+            async with s.begin_nested():
+                s.add(ProcessedUpdate(update_id=7, created_at=utcnow()))
+            await s.commit()
+
+    writer = asyncio.create_task(write())
+    try:
+        await asyncio.sleep(0.2)
+        assert not writer.done()
+        other.execute("COMMIT")
+        await asyncio.wait_for(writer, 5)
+        async with sessions() as s:
+            assert (await s.execute(select(ProcessedUpdate.update_id))).scalars().all() == [7]
+    finally:
+        other.close()
+        await engine.dispose()

@@ -11,10 +11,9 @@ directly on a `sqlite3` connection in the event loop's thread, with no hand-off 
 Blocking is bounded: statements are short, and SQLite's own busy wait is off (`busy_timeout=0`), so
 the loop never sleeps inside SQLite. When another connection holds the single write lock (another
 update of this process between two statements of its transaction, or another process such as a CLI
-command), the statement that wants to write fails at once with "database is locked"; since only the
-first write of a transaction can meet that (a connection that holds the write lock never does), the
-transaction holds nothing yet, so it is rolled back and the statement retried after an asynchronous
-pause, letting the holder finish. After `BUSY_TIMEOUT` seconds the error is raised as SQLite would.
+command), the statement that wants to write fails at once with "database is locked" and is retried
+after an asynchronous pause, letting the holder finish (`run_waiting`). After `BUSY_TIMEOUT` seconds
+the error is raised as SQLite would.
 
 Everything else — transactions, pooling, errors, the dialect — is SQLAlchemy's aiosqlite dialect;
 the URL stays `sqlite+aiosqlite://`. `dbapi()` returns None if the SQLAlchemy installed lacks the
@@ -61,16 +60,25 @@ def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) 
         cursor.close()
 
 
-def _is_busy(error: sqlite3.OperationalError) -> bool:
+SQLITE_BUSY_SNAPSHOT = 517  # a read snapshot too old to write from: waiting cannot help
+
+
+def _must_wait(error: sqlite3.OperationalError) -> bool:
+    """The write lock is held elsewhere, and waiting for it can succeed."""
     code = getattr(error, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    return "database is locked" in str(error)
+    if code is None:
+        return "database is locked" in str(error)
+    return code & 0xFF == sqlite3.SQLITE_BUSY and code != SQLITE_BUSY_SNAPSHOT
 
 
 def run_waiting(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> Result:
     """Run one statement; if SQLite's write lock is held elsewhere, pause (without blocking the event
-    loop) and try again. Called from SQLAlchemy's greenlet context."""
+    loop) and try again. Called from SQLAlchemy's greenlet context.
+
+    A connection that meets the lock holds no write of its own (one holding the lock never meets it),
+    so nothing written is lost: when the statement's implicit BEGIN opened the transaction, it is
+    rolled back before waiting; inside a transaction already open (a SAVEPOINT opens one), the
+    statement alone is retried."""
     deadline: float | None = None
     pause = _FIRST_PAUSE
     while True:
@@ -78,10 +86,9 @@ def run_waiting(conn: sqlite3.Connection, operation: str, parameters: Any, many:
         try:
             return _run(conn, operation, parameters, many)
         except sqlite3.OperationalError as error:
-            if held_before or not _is_busy(error):
+            if not _must_wait(error):
                 raise
-            # the implicit BEGIN of this statement opened a transaction holding nothing: close it
-            if conn.in_transaction:
+            if not held_before and conn.in_transaction:
                 conn.rollback()
             now = time.monotonic()
             if deadline is None:
