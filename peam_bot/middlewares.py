@@ -130,6 +130,7 @@ class ThrottleMiddleware(BaseMiddleware):
 
 
 UPDATE_ID = "update_id"
+_INSERT_UPDATE_ID = insert(ProcessedUpdate)
 
 
 @event.listens_for(Session, "before_commit")
@@ -138,7 +139,7 @@ def _store_update_id(sync: Session) -> None:
     object to track."""
     update_id = sync.info.pop(UPDATE_ID, None)
     if update_id is not None:
-        sync.connection().execute(insert(ProcessedUpdate).values(update_id=update_id, created_at=utcnow()))
+        sync.connection().execute(_INSERT_UPDATE_ID, {"update_id": update_id, "created_at": utcnow()})
 
 
 class DbSessionMiddleware(BaseMiddleware):

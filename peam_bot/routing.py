@@ -10,6 +10,7 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Filter, StateFilter
+from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import TelegramObject
 from magic_filter import MagicFilter
@@ -68,8 +69,34 @@ class Routes:
     def inline_query(self, *filters: Any, **kwargs: Any) -> Callable[[Callback], Callback]:
         return self._add("inline_query", filters, kwargs)
 
+    def callback_prefixes(self) -> frozenset[str] | None:
+        """The callback-data prefixes (each with the separator that ends it) this router's button
+        handlers answer to, when every one of them filters on a CallbackData class (None otherwise)."""
+        prefixes: set[str] = set()
+        for observer, _fn, filters, _kwargs in self._entries:
+            if observer != "callback_query":
+                continue
+            found = [
+                f.callback_data.__prefix__ + f.callback_data.__separator__
+                for f in filters
+                if isinstance(f, CallbackQueryFilter)
+            ]
+            if not found:
+                return None
+            prefixes.update(found)
+        return frozenset(prefixes)
+
     def router(self) -> Router:
         router = Router(name=self.name)
+        prefixes = self.callback_prefixes()
+        if prefixes:
+            # one check for the whole router instead of one failed unpack per handler (a CallbackData
+            # without fields packs to its bare prefix)
+            starts = tuple(prefixes)
+            bare = frozenset(p[:-1] for p in prefixes)
+            router.callback_query.filter(
+                Inline(lambda q: q.data is not None and (q.data.startswith(starts) or q.data in bare))
+            )
         if self.private_only:
             router.message.filter(inline(F.chat.type == "private"))
             router.callback_query.filter(inline(F.message.chat.type == "private"))

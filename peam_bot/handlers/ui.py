@@ -5,6 +5,8 @@ profile of the busiest steps)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
@@ -16,8 +18,23 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from peam_bot.i18n import N_, available_locales, gettext
+from peam_bot.i18n import N_, available_locales, current_locale, gettext
 from peam_bot.i18n import gettext as _
+
+_keyboards: dict[tuple[object, ...], InlineKeyboardMarkup] = {}
+
+
+def _cached(key: tuple[object, ...], build: Callable[[], InlineKeyboardMarkup]) -> InlineKeyboardMarkup:
+    """The district and theme keyboards are the same for everyone with the same language and home
+    district; aiogram's keyboard objects are immutable, so each is built once (two dozen buttons,
+    each a validated model, made building them a visible part of an update's cost)."""
+    key = (*key, current_locale.get())
+    markup = _keyboards.get(key)
+    if markup is None:
+        if len(_keyboards) > 2_000:
+            _keyboards.clear()
+        markup = _keyboards[key] = build()
+    return markup
 
 
 class Onboarding(StatesGroup):
@@ -105,6 +122,15 @@ def consent_keyboard() -> InlineKeyboardMarkup:
 def district_keyboard(
     districts: list[tuple[str, str, bool]], purpose: str, page: str = "main", current: str | None = None
 ) -> InlineKeyboardMarkup:
+    return _cached(
+        ("district", tuple(districts), purpose, page, current),
+        lambda: _district_keyboard(districts, purpose, page, current),
+    )
+
+
+def _district_keyboard(
+    districts: list[tuple[str, str, bool]], purpose: str, page: str, current: str | None
+) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
     if current and purpose == "fm" and page == "main":
         name = next((n for s, n, _m in districts if s == current), current)
@@ -157,6 +183,10 @@ async def chosen_district(
 
 
 def theme_keyboard(themes: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    return _cached(("theme", tuple(themes)), lambda: _theme_keyboard(themes))
+
+
+def _theme_keyboard(themes: list[tuple[str, str]]) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
     for slug, name in themes:
         rows.append([InlineKeyboardButton(text=_(name), callback_data=ThemeCb(slug=slug).pack())])

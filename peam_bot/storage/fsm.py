@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Mapping
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
-from sqlalchemy import delete, event, select
+from sqlalchemy import bindparam, delete, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -28,6 +29,24 @@ update_session: ContextVar[AsyncSession | None] = ContextVar("update_session", d
 
 Entry = tuple[str | None, dict[str, Any]]
 PENDING = "fsm_pending"
+
+
+_DELETE = delete(FsmRecord).where(FsmRecord.key == bindparam("key"))
+
+
+@lru_cache(maxsize=4)
+def _upsert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT UPDATE of one state, built once per dialect (building the statement
+    anew for every update cost more than running it)."""
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(FsmRecord)
+    return stmt.on_conflict_do_update(
+        index_elements=[FsmRecord.key],
+        set_={
+            "state": stmt.excluded.state,
+            "data": stmt.excluded.data,
+            "updated_at": stmt.excluded.updated_at,
+        },
+    )
 
 
 class DatabaseStorage(BaseStorage):
@@ -89,19 +108,14 @@ class DatabaseStorage(BaseStorage):
         if not pending:
             return
         conn = sync.connection()
-        insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
         now = utcnow()
         for key, (state, data) in pending.items():
             if state is None and not data:
-                conn.execute(delete(FsmRecord).where(FsmRecord.key == key))
-                continue
-            stmt = insert(FsmRecord).values(key=key, state=state, data=data, updated_at=now)
-            conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=[FsmRecord.key],
-                    set_={"state": stmt.excluded.state, "data": stmt.excluded.data, "updated_at": now},
+                conn.execute(_DELETE, {"key": key})
+            else:
+                conn.execute(
+                    _upsert(conn.dialect.name), {"key": key, "state": state, "data": data, "updated_at": now}
                 )
-            )
 
     def _after_commit(self, sync: Session) -> None:
         for key, entry in (sync.info.pop(self._pending_key, None) or {}).items():
