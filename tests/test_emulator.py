@@ -445,6 +445,31 @@ async def test_terminal_chat_loop_with_pipe(env: Env) -> None:
     assert text.count("bot") >= 5
 
 
+async def test_terminal_numbers_press_the_newest_message_even_after_an_older_one_is_edited(env: Env) -> None:
+    """In `chat --staff` the bot edits an older notice (with its own buttons) after showing a new
+    question: the numbers must still press the question's buttons, as a person would."""
+    from peam_bot.emulator.terminal import _Screen
+
+    ana = User(env.tg, 5002)
+    await ana.send("hola")
+    await ana.replies(1)
+
+    def kb(*labels: str) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(text=t, callback_data=t) for t in labels]]
+        )
+
+    notice = await env.bot.send_message(ana.chat_id, "Aviso", reply_markup=kb("Aceptar", "Rechazar"))
+    await env.bot.send_message(ana.chat_id, "¿Por qué?", reply_markup=kb("Falta detalle", "Fuera del ámbito"))
+    await env.bot.edit_message_text(
+        "Aviso (actualizado)", chat_id=ana.chat_id, message_id=notice.message_id, reply_markup=kb("Aceptar")
+    )
+    found = _Screen(env.tg, ana, io.StringIO()).latest_keyboard()
+    assert found is not None
+    _msg, buttons, inline = found
+    assert inline and [b["text"] for b in buttons] == ["Falta detalle", "Fuera del ámbito"]
+
+
 async def test_aiogram_webhook_handler_reply_in_response() -> None:
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 

@@ -32,14 +32,18 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
 def test_catalog_is_complete_and_consistent(locale: str, extracted: set[str]) -> None:
     with (LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as f:
         catalog = {m.id: m.string for m in read_po(f) if m.id}
-    missing = sorted(extracted - {k for k, v in catalog.items() if v})
+    missing = sorted(map(str, extracted - {k for k, v in catalog.items() if v}))
     assert not missing, missing
     for msgid in extracted:
         msgstr = catalog[msgid]
-        assert set(re.findall(r"\{\w+\}", msgid)) == set(re.findall(r"\{\w+\}", msgstr)), msgid
-        assert msgid.count("<b>") == msgstr.count("<b>") and msgstr.count("<b>") == msgstr.count("</b>"), (
-            msgid
-        )
+        # a plural entry pairs the singular and plural texts with one translation per form (es, en: 2)
+        pairs = list(zip(msgid, msgstr, strict=True)) if isinstance(msgid, tuple) else [(msgid, msgstr)]
+        for source, target in pairs:
+            assert target, msgid
+            assert set(re.findall(r"\{\w+\}", source)) == set(re.findall(r"\{\w+\}", target)), msgid
+            assert source.count("<b>") == target.count("<b>") and target.count("<b>") == target.count(
+                "</b>"
+            ), msgid
 
 
 def test_locale_choice_and_money() -> None:

@@ -114,12 +114,19 @@ class _Screen:
             await self.tg.messages_signal.wait(None)
 
     def latest_keyboard(self) -> tuple[SentMessage, list[dict[str, Any]], bool] | None:
-        """Latest message with buttons: (message, flat buttons, inline?)."""
-        for msg in reversed(self.tg.messages_for(self.user.chat_id)):
-            current = self.tg.get_message(msg.chat_id, msg.message_id)
-            if current is not None and (current.get("reply_markup") or {}).get("inline_keyboard"):
-                rows = current["reply_markup"]["inline_keyboard"]
-                return msg, [b for row in rows for b in row], True
+        """The newest message with buttons: (message, flat buttons, inline?). Newest by message id,
+        as a person sees the chat: an older message the bot edits later (a staff notice brought up to
+        date) keeps its place and does not take the numbers away from the question just shown."""
+        history = self.tg.messages_for(self.user.chat_id)
+        checked: set[int] = set()
+        for i in sorted(range(len(history)), key=lambda k: (history[k].message_id, k), reverse=True):
+            msg = history[i]
+            if msg.message_id not in checked:
+                checked.add(msg.message_id)
+                current = self.tg.get_message(msg.chat_id, msg.message_id)
+                if current is not None and (current.get("reply_markup") or {}).get("inline_keyboard"):
+                    rows = current["reply_markup"]["inline_keyboard"]
+                    return msg, [b for row in rows for b in row], True
             if msg.has_reply_keyboard and msg.reply_markup is not None:
                 rows = msg.reply_markup["keyboard"]
                 flat = [b if isinstance(b, dict) else {"text": b} for row in rows for b in row]

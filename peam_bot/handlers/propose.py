@@ -29,6 +29,7 @@ from peam_bot.handlers.ui import (
     theme_keyboard,
 )
 from peam_bot.i18n import gettext as _
+from peam_bot.i18n import ngettext
 from peam_bot.routing import Routes
 from peam_bot.services import initiatives, reference
 from peam_bot.services.initiatives import MAX_PHOTOS, Draft, InvalidInput
@@ -152,9 +153,16 @@ async def edit_prompt(
     if state_name == Propose.theme.state:
         return _("Elija el <b>tema</b>."), theme_keyboard(await reference.themes(session))
     if state_name == Propose.photos.state:
-        return _("Envíe las fotos nuevas (hasta {max}); reemplazarán a las {n} que tiene ahora.").format(
-            max=MAX_PHOTOS, n=len(draft.photos)
-        ), form_keyboard([(_("Quitar las fotos"), "skip")])
+        n = len(draft.photos)
+        if n:
+            prompt = ngettext(
+                "Envíe las fotos nuevas (hasta {max}); reemplazarán a la que tiene ahora.",
+                "Envíe las fotos nuevas (hasta {max}); reemplazarán a las {n} que tiene ahora.",
+                n,
+            )
+        else:
+            prompt = _("Envíe hasta {max} fotos.")
+        return prompt.format(max=MAX_PHOTOS, n=n), form_keyboard([(_("Quitar las fotos"), "skip")])
     if state_name == Propose.location.state:
         return _("Comparta la nueva <b>ubicación</b> desde 📎, o quítela."), form_keyboard(
             [(_("Quitar la ubicación"), "skip")]
