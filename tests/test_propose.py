@@ -122,13 +122,24 @@ async def test_edit_before_send(app: App, resident: User) -> None:
     await resident.press("Yura")
     _edit, review = await resident.replies(2)
     assert "Distrito: Yura" in review.plain
+    # replacing the photos: after the first new one, the resident may send more or go back with Continuar
+    await resident.press("Fotos")
+    _edit, q = await resident.replies(2)
+    assert "Envíe hasta 3 fotos" in q.plain and "Dejar como está" in str(q.buttons())
+    await resident.send_photo()
+    (q,) = await resident.replies(1)
+    assert "Foto 1 recibida" in q.plain and "Tiene 1 de 3 fotos" in q.plain
+    assert "Continuar" in str(q.buttons()) and "Dejar como está" not in str(q.buttons())
+    await resident.press("Continuar")
+    _edit, review = await resident.replies(2)
+    assert "Revise su iniciativa" in review.plain and "Fotos: 1" in review.plain
     uid = await resident.press("Enviar")
     await resident.replies(2)
     assert await app.wait_handled(uid)
     async with app.session_factory() as s:
         ini = (await s.execute(select(Initiative))).scalar_one()
         assert ini.title == "Semáforo inteligente en Cayma" and ini.district == "yura"
-        assert ini.latitude is None and ini.photos == []
+        assert ini.latitude is None and len(ini.photos) == 1
 
 
 async def test_similar_initiatives_are_shown_before_storing(app: App, resident: User) -> None:

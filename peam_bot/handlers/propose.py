@@ -193,7 +193,10 @@ async def ask(
     message: Message, state: FSMContext, session: AsyncSession, locale: str, note: str | None = None
 ) -> None:
     draft, data = await load(state)
-    text, markup = await prompt(await state.get_state(), draft, session, locale, bool(data.get("editing")))
+    # once new photos have started to replace the old ones, the usual photo step (send another or
+    # Continuar, which returns to the review screen) says what is going on better than the edit prompt
+    editing = bool(data.get("editing")) and not data.get("photos_replaced")
+    text, markup = await prompt(await state.get_state(), draft, session, locale, editing)
     if note:
         text = f"{note}\n\n{text}"
     await message.answer(text, reply_markup=markup)
