@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from peam_bot.app import App
 from peam_bot.emulator.client import User
 from peam_bot.emulator.server import FakeTelegram
-from peam_bot.services import audit, initiatives, spreadsheet, staff
+from peam_bot.services import audit, initiatives, moderation, spreadsheet, staff
 from peam_bot.services.initiatives import Draft
 from peam_bot.storage.models import (
     AuditEntry,
@@ -512,6 +512,15 @@ async def test_impossible_transition_is_refused(
     await ana.press_data(f"mq:inf:{ini.id}:", mid, chat_id=STAFF_CHAT)
     refusal = await answered(ana, 2)
     assert "Ya la atendió Ana Quispe" in refusal["text"]
+    # stale reason buttons (a template, or writing one's own) are refused at once, not at Enviar
+    async with app.session_factory() as s:
+        tpl_id = (await moderation.templates(s))[0].id
+    await ana.press_data(f"mq:rjt:{ini.id}:{tpl_id}", mid, chat_id=STAFF_CHAT)
+    assert "Ya la atendió Ana Quispe" in (await answered(ana, 3))["text"]
+    await ana.press_data(f"mq:rjw:{ini.id}:", mid, chat_id=STAFF_CHAT)
+    assert "Ya la atendió Ana Quispe" in (await answered(ana, 4))["text"]
+    staff_texts = [m.plain or "" for m in tg.messages_for(STAFF_CHAT)]
+    assert not any("Motivo que recibirá" in t or "escriba el motivo" in t for t in staff_texts)
     assert (await ini_row(app, code)).status == "aceptada"
 
 

@@ -242,6 +242,7 @@ async def triage(
             rows.append([button(_("✏️ Escribir otro motivo"), "rjw", ini.id)])
             await second_step(query, session, ini, _("<b>¿Por qué no se admite?</b>"), rows)
         elif action == "rjt":
+            await moderation.take(session, ini, actor, role)  # an old button: decided since, or taken
             tpl = await moderation.template(session, int(arg)) if arg.isdigit() else None
             if tpl is None:
                 raise moderation.Refused("gone")
@@ -261,6 +262,7 @@ async def triage(
                 InlineKeyboardMarkup(inline_keyboard=rows),
             )
         elif action == "rjw":
+            await moderation.take(session, ini, actor, role)
             tpl = await moderation.template(session, int(arg)) if arg.isdigit() else None
             prompt = _("escriba el motivo que recibirá la persona autora de {code}.").format(code=ini.code)
             if tpl is not None:
