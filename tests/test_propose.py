@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlalchemy import select
 
@@ -305,3 +306,42 @@ async def test_start_in_the_middle_of_the_form_keeps_the_draft(app: App, residen
     await resident.send(DESCRIPTION)
     (m,) = await resident.replies(1)
     assert "Paso 3 de 7" in m.plain
+
+
+async def test_similar_candidates_follow_status_changes_and_new_initiatives(session_factory: Any) -> None:
+    """The texts compared are kept per process, but which initiatives count and their status are
+    read each time: a declined or hidden one drops out, a new one comes in, a status change shows."""
+    from sqlalchemy import update
+
+    from peam_bot.services import initiatives, users
+    from peam_bot.services.initiatives import Draft
+
+    def draft(title: str) -> Draft:
+        return Draft(
+            title=title,
+            description="Proponemos arreglar la vereda y poner luminarias para los vecinos del barrio.",
+            district="cayma",
+            theme="ambiente",
+        )
+
+    async with session_factory() as s, s.begin():
+        await users.accept_consent(s, 1, "es")
+        first = await initiatives.submit(s, 1, draft("Vereda nueva en la calle Misti"), None, 2026)
+        second = await initiatives.submit(s, 1, draft("Luminarias en el parque Selva"), None, 2026)
+    async with session_factory() as s:
+        found = await initiatives.similar_candidates(s)
+        assert [(c.code, c.status) for c in found] == [(first.code, "recibida"), (second.code, "recibida")]
+        assert await initiatives.find_similar(s, draft("Vereda nueva en la calle Misti"))
+    async with session_factory() as s, s.begin():
+        await s.execute(update(Initiative).where(Initiative.code == first.code).values(status="rechazada"))
+        await s.execute(update(Initiative).where(Initiative.code == second.code).values(status="en_revision"))
+        third = await initiatives.submit(s, 1, draft("Cancha de losa en Alto Cayma"), None, 2026)
+    async with session_factory() as s:
+        found = await initiatives.similar_candidates(s)
+        assert [(c.code, c.status) for c in found] == [(second.code, "en_revision"), (third.code, "recibida")]
+        similar = await initiatives.find_similar(s, draft("Vereda nueva en la calle Misti"))
+        assert first.code not in [x.code for x in similar]
+    async with session_factory() as s, s.begin():
+        await s.execute(update(Initiative).where(Initiative.code == third.code).values(hidden=True))
+    async with session_factory() as s:
+        assert [c.code for c in await initiatives.similar_candidates(s)] == [second.code]

@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
+from weakref import WeakKeyDictionary
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import func, insert, select, update
@@ -140,17 +141,69 @@ SIMILAR_THRESHOLD = 62.0
 NEAR_BONUS = 15.0  # both have a location less than 300 m apart
 
 
-async def similar_candidates(session: AsyncSession) -> list[Any]:
+class Candidate(NamedTuple):
+    code: str
+    title: str
+    status: str
+    search_text: str
+    latitude: float | None
+    longitude: float | None
+
+
+class Candidates(list[Candidate]):
+    """The initiatives a new one may repeat, with the texts `rank_similar` compares ready."""
+
+    titles: list[str]
+    fulls: list[str]
+
+
+# An initiative's text and place never change once it is sent, so each database's are read once per
+# process (keyed by id and code: a code is never given twice, even if SQLite reuses an id). Each call
+# still reads which initiatives are eligible, and their status, from the database.
+Fixed = tuple[str, str, float | None, float | None]  # title, search_text, latitude, longitude
+_fixed: WeakKeyDictionary[Any, dict[tuple[int, str], Fixed]] = WeakKeyDictionary()
+_last: WeakKeyDictionary[Any, tuple[list[Any], Candidates]] = WeakKeyDictionary()
+
+
+async def similar_candidates(session: AsyncSession) -> Candidates:
     """The initiatives a new one may repeat (not declined, not duplicates, not hidden)."""
-    stmt = select(
-        Initiative.code,
-        Initiative.title,
-        Initiative.status,
-        Initiative.search_text,
-        Initiative.latitude,
-        Initiative.longitude,
-    ).where(Initiative.status.notin_(("rechazada", "duplicada")), Initiative.hidden.is_(False))
-    return list((await session.execute(stmt)).all())
+    engine = session.sync_session.get_bind()
+    eligible = (Initiative.status.notin_(("rechazada", "duplicada")), Initiative.hidden.is_(False))
+    keys = list(
+        (
+            await session.execute(
+                select(Initiative.id, Initiative.code, Initiative.status)
+                .where(*eligible)
+                .order_by(Initiative.id)
+            )
+        ).all()
+    )
+    last = _last.get(engine)
+    if last is not None and last[0] == keys:
+        return last[1]
+    fixed = _fixed.setdefault(engine, {})
+    missing = [k.id for k in keys if (k.id, k.code) not in fixed]
+    for start in range(0, len(missing), 500):
+        stmt = select(
+            Initiative.id,
+            Initiative.code,
+            Initiative.title,
+            Initiative.search_text,
+            Initiative.latitude,
+            Initiative.longitude,
+        ).where(Initiative.id.in_(missing[start : start + 500]))
+        for r in await session.execute(stmt):
+            fixed[(r.id, r.code)] = (r.title, r.search_text, r.latitude, r.longitude)
+    out = Candidates()
+    for k in keys:
+        f = fixed.get((k.id, k.code))
+        if f is not None:
+            out.append(Candidate(k.code, f[0], k.status, f[1], f[2], f[3]))
+    parts = [_parts(c.search_text) for c in out]
+    out.titles = [p[0] for p in parts]
+    out.fulls = [p[1] for p in parts]
+    _last[engine] = (keys, out)
+    return out
 
 
 async def find_similar(session: AsyncSession, draft: Draft, limit: int = 3) -> list[Similar]:
@@ -178,9 +231,12 @@ def rank_similar(rows: list[Any], draft: Draft, limit: int = 3) -> list[Similar]
         return []
     q_title = text.normalize(draft.title)
     q_full = _sorted_words(text.normalize(f"{draft.title} {draft.description or ''}"))
-    parts = [_parts(r.search_text) for r in rows]
-    titles = [p[0] for p in parts]
-    fulls = [p[1] for p in parts]
+    if isinstance(rows, Candidates):
+        titles, fulls = rows.titles, rows.fulls
+    else:
+        parts = [_parts(r.search_text) for r in rows]
+        titles = [p[0] for p in parts]
+        fulls = [p[1] for p in parts]
     # a row can only pass with at least this much text score (the distance adds up to NEAR_BONUS)
     floor = SIMILAR_THRESHOLD - NEAR_BONUS
     title_scores = {
@@ -192,7 +248,11 @@ def rank_similar(rows: list[Any], draft: Draft, limit: int = 3) -> list[Similar]
     full_scores = {
         i: score
         for _c, score, i in process.extract(
-            q_full, fulls, scorer=fuzz.ratio, limit=None, score_cutoff=floor  # = token_sort_ratio
+            q_full,
+            fulls,
+            scorer=fuzz.ratio,
+            limit=None,
+            score_cutoff=floor,  # = token_sort_ratio
         )
     }
     found: list[Similar] = []
