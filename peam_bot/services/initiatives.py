@@ -226,17 +226,12 @@ def _sorted_words(value: str) -> str:
     return " ".join(sorted(value.split()))
 
 
-def rank_similar(rows: list[Any], draft: Draft, limit: int = 3) -> list[Similar]:
+def rank_similar(rows: Candidates, draft: Draft, limit: int = 3) -> list[Similar]:
     if not rows or not draft.title:
         return []
     q_title = text.normalize(draft.title)
     q_full = _sorted_words(text.normalize(f"{draft.title} {draft.description or ''}"))
-    if isinstance(rows, Candidates):
-        titles, fulls = rows.titles, rows.fulls
-    else:
-        parts = [_parts(r.search_text) for r in rows]
-        titles = [p[0] for p in parts]
-        fulls = [p[1] for p in parts]
+    titles, fulls = rows.titles, rows.fulls
     # a row can only pass with at least this much text score (the distance adds up to NEAR_BONUS)
     floor = SIMILAR_THRESHOLD - NEAR_BONUS
     title_scores = {

@@ -669,7 +669,9 @@ async def queue(
         )
     ).scalars()
     page_rows = list(rows)
-    candidates = await initiatives.similar_candidates(session) if page_rows else []
+    if not page_rows:
+        return [], total
+    candidates = await initiatives.similar_candidates(session)
     return [QueueItem(ini, len(_similar_to(candidates, ini))) for ini in page_rows], total
 
 
@@ -689,7 +691,9 @@ async def queue_facets(
     return [(d, int(n)) for d, n in districts], [(t, int(n)) for t, n in themes]
 
 
-def _similar_to(candidates: list[Any], ini: Initiative, limit: int = 4) -> list[initiatives.Similar]:
+def _similar_to(
+    candidates: initiatives.Candidates, ini: Initiative, limit: int = 4
+) -> list[initiatives.Similar]:
     draft = initiatives.Draft(
         title=ini.title, description=ini.description, latitude=ini.latitude, longitude=ini.longitude
     )
