@@ -354,6 +354,9 @@ async def test_request_information_round_trip(app: App, tg: FakeTelegram, reside
             )
         ).scalars()
         assert list(msgs) == ["question", "answer"]
+        trail = [await moderation.audit_line(s, e) for e in await audit.for_target(s, code)]
+    assert any("la persona autora · respondió" in line for line in trail), trail
+    assert not any("autora · la persona autora" in line for line in trail), trail
     # the old button cannot be used twice
     before = len(resident.callback_answers)
     await resident.press_data(f"ans:{ini.id}", question.message_id)

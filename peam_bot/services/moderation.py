@@ -997,7 +997,7 @@ AUDIT_LABELS = {
     "assign": N_("asignó la revisión"),
     "assign_mesa": N_("asignó a una mesa temática"),
     "necesita_informacion": N_("pidió información a la persona autora"),
-    "answer": N_("la persona autora respondió"),
+    "answer": N_("respondió"),  # the line already names the author as who
     "aceptada": N_("aceptó"),
     "vinculada": N_("vinculó a un proyecto"),
     "rechazada": N_("rechazó"),
