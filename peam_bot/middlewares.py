@@ -156,9 +156,9 @@ class DbSessionMiddleware(BaseMiddleware):
     ) -> None:
         self.session_factory = session_factory
         self.on_commit = on_commit
-        # SQLite has one writer at a time, and a writer that finds the database busy sleeps and retries
-        # (up to 100 ms a try): under load some updates lost that race again and again, for seconds.
-        # Queuing the commits here, in arrival order, is fair and never sleeps.
+        # SQLite has one writer at a time, and a writer that finds the database busy pauses and retries
+        # (storage/sqlite_driver.run_waiting): under load some updates could lose that race again and
+        # again. Queuing the commits here, in arrival order, is fair and never polls.
         self._commit_lock: asyncio.Lock | None = asyncio.Lock() if serialize_commits else None
         # Telegram's update ids grow. Ids above the highest one stored before this process started
         # can only have been handled by this process, and those are remembered here: only older ids

@@ -6,7 +6,6 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
@@ -145,7 +144,6 @@ class Candidate(NamedTuple):
     code: str
     title: str
     status: str
-    search_text: str
     latitude: float | None
     longitude: float | None
 
@@ -158,9 +156,10 @@ class Candidates(list[Candidate]):
 
 
 # An initiative's text and place never change once it is sent, so each database's are read once per
-# process (keyed by id and code: a code is never given twice, even if SQLite reuses an id). Each call
-# still reads which initiatives are eligible, and their status, from the database.
-Fixed = tuple[str, str, float | None, float | None]  # title, search_text, latitude, longitude
+# process, with the texts `rank_similar` compares (keyed by id and code: a code is never given twice,
+# even if SQLite reuses an id). Each call still reads which initiatives are eligible, and their
+# status, from the database.
+Fixed = tuple[str, float | None, float | None, str, str]  # title, lat, lon, compared title, full text
 _fixed: WeakKeyDictionary[Any, dict[tuple[int, str], Fixed]] = WeakKeyDictionary()
 _last: WeakKeyDictionary[Any, tuple[list[Any], Candidates]] = WeakKeyDictionary()
 
@@ -193,15 +192,15 @@ async def similar_candidates(session: AsyncSession) -> Candidates:
             Initiative.longitude,
         ).where(Initiative.id.in_(missing[start : start + 500]))
         for r in await session.execute(stmt):
-            fixed[(r.id, r.code)] = (r.title, r.search_text, r.latitude, r.longitude)
+            fixed[(r.id, r.code)] = (r.title, r.latitude, r.longitude, *_compared(r.search_text))
     out = Candidates()
+    out.titles, out.fulls = [], []
     for k in keys:
         f = fixed.get((k.id, k.code))
         if f is not None:
-            out.append(Candidate(k.code, f[0], k.status, f[1], f[2], f[3]))
-    parts = [_parts(c.search_text) for c in out]
-    out.titles = [p[0] for p in parts]
-    out.fulls = [p[1] for p in parts]
+            out.append(Candidate(k.code, f[0], k.status, f[1], f[2]))
+            out.titles.append(f[3])
+            out.fulls.append(f[4])
     _last[engine] = (keys, out)
     return out
 
@@ -213,8 +212,7 @@ async def find_similar(session: AsyncSession, draft: Draft, limit: int = 3) -> l
     return rank_similar(await similar_candidates(session), draft, limit)
 
 
-@lru_cache(maxsize=100_000)
-def _parts(search: str) -> tuple[str, str]:
+def _compared(search: str) -> tuple[str, str]:
     """An initiative's normalised title, and its whole text with the words sorted: what
     `token_sort_ratio` compares, computed once per initiative instead of at every comparison (the
     comparison of a draft with 2 000 initiatives went from 7.9 to about 3 ms)."""
