@@ -68,6 +68,24 @@ async def test_refusing_consent_stores_nothing(app: App, resident: User) -> None
     assert await count_users(app) == 0
 
 
+async def test_commands_after_refusing_consent_show_the_notice_again(app: App, resident: User) -> None:
+    """/proponer and /distrito need the resident's record: after No acepto they lead back to the
+    notice (they used to fail and answer nothing)."""
+    await resident.send("/start")
+    await resident.replies(2)
+    await resident.press("No acepto")
+    await resident.replies(2)
+    for command in ("/proponer", "/distrito"):
+        uid = await resident.send(command)
+        welcome, notice = await resident.replies(2)
+        assert await app.wait_handled(uid)
+        assert "Ley 29733" in notice.plain
+        assert [b[0] for b in notice.buttons()[0]] == ["✅ Acepto", "No acepto"]
+        await resident.press("No acepto")
+        await resident.replies(2)
+    assert await count_users(app) == 0
+
+
 async def test_deep_link_survives_onboarding(app: App, resident: User) -> None:
     other = User(resident.tg, 700_002)
     await onboard(other)

@@ -82,6 +82,7 @@ async def test_whole_flow_with_photo_and_location(app: App, resident: User, tg: 
     assert staff[0].method == "sendMediaGroup" and len(staff[0].media or []) == 3
     assert staff[1].location is not None
     assert code in staff[2].plain and TITLE in staff[2].plain and "Rosa" not in staff[2].plain
+    assert "3 fotos · con ubicación" in staff[2].plain
 
     async def outbox_rows() -> list[OutboxMessage]:
         async with app.session_factory() as s:
@@ -121,6 +122,13 @@ async def test_edit_before_send(app: App, resident: User) -> None:
     await resident.press("Distrito")
     await resident.replies(2)
     await resident.press("Yura")
+    _edit, review = await resident.replies(2)
+    assert "Distrito: Yura" in review.plain
+    # changing it again: the district chosen so far comes first, not called the resident's own
+    await resident.press("Distrito")
+    _edit, q = await resident.replies(2)
+    assert q.buttons()[0][0][0] == "📍 Yura (el elegido)" and "el suyo" not in str(q.buttons())
+    await resident.press("Dejar como está")
     _edit, review = await resident.replies(2)
     assert "Distrito: Yura" in review.plain
     # replacing the photos: after the first new one, the resident may send more or go back with Continuar

@@ -16,6 +16,8 @@ from peam_bot.handlers.ui import (
     ConsentCb,
     DistrictCb,
     Onboarding,
+    Registered,
+    answer_and,
     chosen_district,
     consent_keyboard,
     district_keyboard,
@@ -119,11 +121,13 @@ async def consent_yes(
     query: CallbackQuery, state: FSMContext, session: AsyncSession, user: User | None, locale: str
 ) -> None:
     await users.accept_consent(session, query.from_user.id, locale)
-    await query.answer(_("Gracias."))
-    if isinstance(query.message, Message):
-        await query.message.edit_text(privacy_text() + "\n\n" + _("✅ Usted aceptó."))
-        await state.set_state(Onboarding.district)
-        await ask_district(query.message, session)
+    if not isinstance(query.message, Message):
+        await query.answer(_("Gracias."))
+        return
+    accepted = privacy_text() + "\n\n" + _("✅ Usted aceptó.")
+    await answer_and(query, query.message.edit_text(accepted), _("Gracias."))
+    await state.set_state(Onboarding.district)
+    await ask_district(query.message, session)
 
 
 @routes.callback_query(ConsentCb.filter(F.answer == "no"), Onboarding.consent)
@@ -157,12 +161,10 @@ async def district_chosen(
     if slug is None:
         return
     await users.set_district(session, user, slug)
-    await query.answer()
-    await query.message.edit_text(
-        _("Distrito: <b>{district}</b> ✅").format(
-            district=await reference.district_name(session, user.district)
-        )
+    done = _("Distrito: <b>{district}</b> ✅").format(
+        district=await reference.district_name(session, user.district)
     )
+    await answer_and(query, query.message.edit_text(done))
     await finish(query.message, state, session, user, first=True, settings=settings)
 
 
@@ -186,12 +188,8 @@ async def district_expected(message: Message, session: AsyncSession) -> None:
     await ask_district(message, session)
 
 
-@routes.message(Command("distrito", "district"))
-async def change_district(
-    message: Message, state: FSMContext, session: AsyncSession, user: User | None
-) -> None:
-    if user is None:
-        return
+@routes.message(Command("distrito", "district"), Registered())
+async def change_district(message: Message, state: FSMContext, session: AsyncSession) -> None:
     await state.set_state(Onboarding.district)
     await state.set_data({})
     await ask_district(message, session)

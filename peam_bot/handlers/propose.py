@@ -19,7 +19,9 @@ from peam_bot.handlers.ui import (
     DistrictCb,
     FormCb,
     Propose,
+    Registered,
     ThemeCb,
+    answer_and,
     chosen_district,
     district_keyboard,
     form_button,
@@ -148,7 +150,7 @@ async def edit_prompt(
         ), form_keyboard()
     if state_name == Propose.district.state:
         return _("Elija el <b>distrito</b>."), district_keyboard(
-            await reference.districts(session), "fm", current=draft.district
+            await reference.districts(session), "fm", current=draft.district, editing=True
         )
     if state_name == Propose.theme.state:
         return _("Elija el <b>tema</b>."), theme_keyboard(await reference.themes(session))
@@ -204,10 +206,10 @@ async def ask(
 
 async def settle_press(query: CallbackQuery) -> Message | None:
     """Answer a button press and take the buttons off its message (the step is done)."""
-    await query.answer()
     if not isinstance(query.message, Message):
+        await query.answer()
         return None
-    await query.message.edit_reply_markup(reply_markup=None)
+    await answer_and(query, query.message.edit_reply_markup(reply_markup=None))
     return query.message
 
 
@@ -268,8 +270,8 @@ async def start_form(
     await ask(message, state, session, locale)
 
 
-@routes.message(Command("proponer", "propose"), StateFilter(None))
-@routes.message(F.text.in_(menu_labels(MENU_PROPOSE)), StateFilter(None))
+@routes.message(Command("proponer", "propose"), StateFilter(None), Registered())
+@routes.message(F.text.in_(menu_labels(MENU_PROPOSE)), StateFilter(None), Registered())
 async def propose(
     message: Message, state: FSMContext, session: AsyncSession, user: User, locale: str
 ) -> None:
@@ -335,18 +337,18 @@ async def got_district(
     if not isinstance(query.message, Message):
         return
     districts = await reference.districts(session)
-    draft, _d = await load(state)
-    slug = await chosen_district(query, callback_data, districts, current=draft.district)
+    draft, data = await load(state)
+    slug = await chosen_district(
+        query, callback_data, districts, current=draft.district, editing=bool(data.get("editing"))
+    )
     if slug is None:
         return
     draft.district = slug
     await save(state, draft)
-    await query.answer()
-    await query.message.edit_text(
-        _("Distrito: <b>{district}</b> ✅").format(
-            district=esc(await reference.district_name(session, draft.district))
-        )
+    done = _("Distrito: <b>{district}</b> ✅").format(
+        district=esc(await reference.district_name(session, draft.district))
     )
+    await answer_and(query, query.message.edit_text(done))
     await go(query.message, state, session, locale, Propose.theme.state)
 
 
@@ -384,10 +386,8 @@ async def got_theme(
     draft, _d = await load(state)
     draft.theme = callback_data.slug
     await save(state, draft)
-    await query.answer()
-    await query.message.edit_text(
-        _("Tema: <b>{theme}</b> ✅").format(theme=esc(_(await reference.theme_name(session, draft.theme))))
-    )
+    done = _("Tema: <b>{theme}</b> ✅").format(theme=esc(_(await reference.theme_name(session, draft.theme))))
+    await answer_and(query, query.message.edit_text(done))
     await go(query.message, state, session, locale, Propose.photos.state)
 
 
@@ -454,7 +454,6 @@ async def skip(query: CallbackQuery, state: FSMContext, session: AsyncSession, l
         return
     current = await state.get_state()
     draft, _d = await load(state)
-    await query.answer()
     if current == Propose.photos.state:
         draft.photos = []
         nxt, done = Propose.location.state, _("Fotos: ninguna ✅")
@@ -464,7 +463,7 @@ async def skip(query: CallbackQuery, state: FSMContext, session: AsyncSession, l
     else:
         draft.org_name = draft.org_type = None
         nxt, done = Propose.review.state, _("Organización: a título personal ✅")
-    await query.message.edit_text(done)
+    await answer_and(query, query.message.edit_text(done))
     await save(state, draft)
     await go(query.message, state, session, locale, nxt)
 
@@ -533,8 +532,7 @@ async def send(
         await go(query.message, state, session, locale, getattr(Propose, draft.missing()[0]).state)
         return
     similar = await initiatives.find_similar(session, draft)
-    await query.answer()
-    await query.message.edit_reply_markup(reply_markup=None)
+    await answer_and(query, query.message.edit_reply_markup(reply_markup=None))
     if similar:
         lines = [_("Encontré iniciativas parecidas a la suya:")]
         for s in similar:

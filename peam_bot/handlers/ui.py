@@ -5,8 +5,11 @@ profile of the busiest steps)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
 
+from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
@@ -16,12 +19,35 @@ from aiogram.types import (
     KeyboardButton,
     Message,
     ReplyKeyboardMarkup,
+    TelegramObject,
 )
 
 from peam_bot.i18n import N_, available_locales, current_locale, gettext
 from peam_bot.i18n import gettext as _
 
 _keyboards: dict[tuple[object, ...], InlineKeyboardMarkup] = {}
+
+
+class Registered(Filter):
+    """The sender accepted the privacy notice. Handlers that need the resident's record use it, so
+    that anyone else falls through to onboarding, which shows the notice again."""
+
+    async def __call__(self, event: TelegramObject, user: object | None) -> bool:
+        return user is not None
+
+
+async def _run(call: Awaitable[Any]) -> Any:
+    return await call  # aiogram's method objects are awaitable but not hashable, as gather needs
+
+
+async def answer_and(query: CallbackQuery, change: Awaitable[Any], text: str | None = None) -> None:
+    """Answer a button press and change its message with both requests in flight together: the
+    resident sees the change one round trip sooner than when the answer went first. Both requests
+    are always awaited; the first error, if any, is raised afterwards."""
+    results = await asyncio.gather(_run(query.answer(text)), _run(change), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
 
 
 def _cached(key: tuple[object, ...], build: Callable[[], InlineKeyboardMarkup]) -> InlineKeyboardMarkup:
@@ -120,16 +146,22 @@ def consent_keyboard() -> InlineKeyboardMarkup:
 
 
 def district_keyboard(
-    districts: list[tuple[str, str, bool]], purpose: str, page: str = "main", current: str | None = None
+    districts: list[tuple[str, str, bool]],
+    purpose: str,
+    page: str = "main",
+    current: str | None = None,
+    editing: bool = False,
 ) -> InlineKeyboardMarkup:
+    """`current` comes first: the resident's own district in the form's step, the district chosen so
+    far when an initiative's district is being changed (`editing`)."""
     return _cached(
-        ("district", tuple(districts), purpose, page, current),
-        lambda: _district_keyboard(districts, purpose, page, current),
+        ("district", tuple(districts), purpose, page, current, editing),
+        lambda: _district_keyboard(districts, purpose, page, current, editing),
     )
 
 
 def _district_keyboard(
-    districts: list[tuple[str, str, bool]], purpose: str, page: str, current: str | None
+    districts: list[tuple[str, str, bool]], purpose: str, page: str, current: str | None, editing: bool
 ) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
     if current and purpose == "fm" and page == "main":
@@ -137,7 +169,9 @@ def _district_keyboard(
         rows.append(
             [
                 InlineKeyboardButton(
-                    text=_("📍 {district} (el suyo)").format(district=name),
+                    text=(
+                        _("📍 {district} (el elegido)") if editing else _("📍 {district} (el suyo)")
+                    ).format(district=name),
                     callback_data=DistrictCb(purpose=purpose, slug=current).pack(),
                 )
             ]
@@ -165,14 +199,18 @@ def _district_keyboard(
 
 
 async def chosen_district(
-    query: CallbackQuery, data: DistrictCb, districts: list[tuple[str, str, bool]], current: str | None = None
+    query: CallbackQuery,
+    data: DistrictCb,
+    districts: list[tuple[str, str, bool]],
+    current: str | None = None,
+    editing: bool = False,
 ) -> str | None:
     """A press on a district keyboard: switches its page or refuses a stale button (and returns None),
     or returns the chosen district's slug (the press still to be answered by the caller)."""
     if data.slug in ("_more", "_main") and isinstance(query.message, Message):
         page = "more" if data.slug == "_more" else "main"
         await query.message.edit_reply_markup(
-            reply_markup=district_keyboard(districts, data.purpose, page, current=current)
+            reply_markup=district_keyboard(districts, data.purpose, page, current=current, editing=editing)
         )
         await query.answer()
         return None

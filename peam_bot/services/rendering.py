@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peam_bot.i18n import gettext
+from peam_bot.i18n import gettext, ngettext
 from peam_bot.services import portfolio, reference
 from peam_bot.services.formatting import fmt_date, fmt_datetime, fmt_money
 from peam_bot.services.initiatives import STATUS_LABELS, Draft
@@ -83,11 +83,13 @@ async def staff_summary(session: AsyncSession, ini: Initiative) -> str:
         )
     extras = []
     if ini.photos:
-        extras.append(_("{n} foto(s)").format(n=len(ini.photos)))
+        n = len(ini.photos)
+        extras.append(ngettext("{n} foto", "{n} fotos", n, STAFF_LOCALE).format(n=n))
     if ini.latitude is not None:
         extras.append(_("con ubicación"))
     if extras:
-        lines.append(" · ".join(extras))
+        line = " · ".join(extras)
+        lines.append(line[:1].upper() + line[1:])
     lines.append(_("Recibida: {when}").format(when=fmt_datetime(ini.created_at, STAFF_LOCALE)))
     return "\n".join(lines)
 
