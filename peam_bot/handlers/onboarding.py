@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from aiogram import F
-from aiogram.filters import Command, CommandObject, CommandStart, Filter
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.config import Settings
@@ -31,11 +31,6 @@ from peam_bot.storage.models import User
 routes = Routes("onboarding")
 
 PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-class Unregistered(Filter):
-    async def __call__(self, event: TelegramObject, user: User | None) -> bool:
-        return user is None
 
 
 def welcome_text() -> str:
@@ -195,7 +190,7 @@ async def change_district(message: Message, state: FSMContext, session: AsyncSes
     await ask_district(message, session)
 
 
-@routes.message(Unregistered())
+@routes.message(~Registered())
 async def needs_consent(message: Message, state: FSMContext, locale: str) -> None:
     """Anyone who has not accepted the privacy notice sees it first; nothing is stored."""
     if await state.get_state() == Onboarding.consent.state:
@@ -207,6 +202,6 @@ async def needs_consent(message: Message, state: FSMContext, locale: str) -> Non
     await begin(message, state, locale, None)
 
 
-@routes.callback_query(Unregistered())
+@routes.callback_query(~Registered())
 async def needs_consent_button(query: CallbackQuery) -> None:
     await query.answer(_("Primero escriba /start para empezar."), show_alert=True)

@@ -30,7 +30,7 @@ _keyboards: dict[tuple[object, ...], InlineKeyboardMarkup] = {}
 
 class Registered(Filter):
     """The sender accepted the privacy notice. Handlers that need the resident's record use it, so
-    that anyone else falls through to onboarding, which shows the notice again."""
+    that anyone else falls through to onboarding, whose ``~Registered()`` handlers show the notice."""
 
     async def __call__(self, event: TelegramObject, user: object | None) -> bool:
         return user is not None
