@@ -86,6 +86,24 @@ async def test_commands_after_refusing_consent_show_the_notice_again(app: App, r
     assert await count_users(app) == 0
 
 
+async def test_changing_district_shows_the_current_one(app: App, resident: User) -> None:
+    await onboard(resident, "Cayma")
+    await resident.send("/distrito")
+    (q,) = await resident.replies(1)
+    assert "Ahora figura en Cayma" in q.plain and "/cancelar" in q.plain
+    await resident.send("/cancelar")
+    (m,) = await resident.replies(1)
+    assert "cancelado" in m.plain
+    await resident.send("/distrito")
+    await resident.replies(1)
+    uid = await resident.press("Yanahuara")
+    await resident.replies(2)
+    assert await app.wait_handled(uid)
+    async with app.session_factory() as s:
+        row = await s.get(DbUser, resident.user_id)
+        assert row is not None and row.district == "yanahuara"
+
+
 async def test_deep_link_survives_onboarding(app: App, resident: User) -> None:
     other = User(resident.tg, 700_002)
     await onboard(other)

@@ -72,13 +72,25 @@ async def test_search_with_typos_and_no_result(app: App, resident: User) -> None
 async def test_nearest_projects(app: App, resident: User) -> None:
     await onboard(resident)
     await resident.send("/proyectos")
-    await resident.replies(1)
+    (projects,) = await resident.replies(1)
     await resident.press("Cerca de mí")
     (ask,) = await resident.replies(1)
     assert ask.reply_markup["keyboard"][0][0]["request_location"] is True
     await resident.send_location(-16.3870, -71.5300)
     _menu, near = await resident.replies(2)
     assert "P-001" in near.plain.splitlines()[1] and " m" in near.plain.splitlines()[1]
+    # words typed instead of a location are searched, not dropped; ✖️ Cancelar just ends the wait
+    await resident.press("Cerca de mí", projects)
+    await resident.replies(1)
+    await resident.send("malecon tingo")
+    menu, found = await resident.replies(2)
+    assert "No busqué por cercanía" in menu.plain and "keyboard" in menu.reply_markup
+    assert "Malecón del río Chili en Tingo" in found.plain
+    await resident.press("Cerca de mí", projects)
+    await resident.replies(1)
+    await resident.send("✖️ Cancelar")
+    (done,) = await resident.replies(1)
+    assert done.plain == "Listo, no busqué por cercanía."
 
 
 async def test_follow_update_notifies_and_unfollow_stops(app: App, resident: User, tg: FakeTelegram) -> None:

@@ -50,7 +50,8 @@ async def fill_until_review(u: User, photos: int = 1, location: bool = True, org
     assert "Paso 7 de 7" in q.plain
     if org:
         await u.press("territorial")
-        await u.replies(2)
+        done, _q = await u.replies(2)
+        assert done.edited and done.plain.startswith("Organización: territorial (junta vecinal")
         await u.send(org)
     else:
         await u.press("título personal")
@@ -63,7 +64,8 @@ async def test_whole_flow_with_photo_and_location(app: App, resident: User, tg: 
     await onboard(resident)
     await fill_until_review(resident, photos=3, location=True, org="Junta Vecinal Los Álamos")
     review = resident.last()
-    assert "Junta Vecinal Los Álamos" in review.plain and "Fotos: 3" in review.plain
+    assert "Organización: Junta Vecinal Los Álamos — territorial (junta vecinal" in review.plain
+    assert "Fotos: 3" in review.plain
     uid = await resident.press("Enviar")
     _edit, done = await resident.replies(2)
     assert await app.wait_handled(uid)
@@ -233,6 +235,9 @@ async def test_bad_inputs_keep_the_form(app: App, resident: User) -> None:
     await resident.send_sticker()
     (m,) = await resident.replies(1)
     assert "No pude leer eso" in m.plain and "título" in m.plain
+    await resident.send("/estado")
+    (m,) = await resident.replies(1)
+    assert "Está preparando una iniciativa. Para salir" in m.plain and "guardado" not in m.plain
     await resident.send("Hola")
     (m,) = await resident.replies(1)
     assert "muy poco texto para el título" in m.plain and "al menos 5" in m.plain

@@ -26,6 +26,7 @@ from peam_bot.handlers.ui import (
 from peam_bot.i18n import gettext as _
 from peam_bot.routing import Routes
 from peam_bot.services import reference, users
+from peam_bot.services.text import esc
 from peam_bot.storage.models import User
 
 routes = Routes("onboarding")
@@ -63,10 +64,20 @@ async def begin(message: Message, state: FSMContext, locale: str, payload: str |
     await message.answer(privacy_text(), reply_markup=consent_keyboard())
 
 
-async def ask_district(message: Message, session: AsyncSession, page: str = "main") -> None:
+async def ask_district(
+    message: Message, session: AsyncSession, page: str = "main", current: str | None = None
+) -> None:
+    question = _("¿En qué distrito vive? Elija uno de la lista.")
+    if current is not None:
+        question = (
+            _("Ahora figura en <b>{district}</b>. Para dejarlo así, escriba /cancelar.").format(
+                district=esc(await reference.district_name(session, current))
+            )
+            + "\n"
+            + question
+        )
     await message.answer(
-        _("¿En qué distrito vive? Elija uno de la lista."),
-        reply_markup=district_keyboard(await reference.districts(session), "on", page),
+        question, reply_markup=district_keyboard(await reference.districts(session), "on", page)
     )
 
 
@@ -184,10 +195,10 @@ async def district_expected(message: Message, session: AsyncSession) -> None:
 
 
 @routes.message(Command("distrito", "district"), Registered())
-async def change_district(message: Message, state: FSMContext, session: AsyncSession) -> None:
+async def change_district(message: Message, state: FSMContext, session: AsyncSession, user: User) -> None:
     await state.set_state(Onboarding.district)
     await state.set_data({})
-    await ask_district(message, session)
+    await ask_district(message, session, current=user.district)
 
 
 @routes.message(~Registered())

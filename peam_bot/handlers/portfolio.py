@@ -388,9 +388,18 @@ async def near_location(message: Message, state: FSMContext, session: AsyncSessi
 
 
 @routes.message(Near.waiting)
-async def near_other(message: Message, state: FSMContext) -> None:
+async def near_other(
+    message: Message, state: FSMContext, session: AsyncSession, user: User, locale: str, settings: Settings
+) -> None:
+    """Anything but a location ends the wait; typed words (a place, a project) are searched, as
+    they would be outside it, instead of being dropped."""
     await state.clear()
-    await message.answer(_("Listo, no busqué por cercanía."), reply_markup=main_menu())
+    text = (message.text or "").strip()
+    if not text or text.startswith("/") or text == _("✖️ Cancelar"):
+        await message.answer(_("Listo, no busqué por cercanía."), reply_markup=main_menu())
+        return
+    await message.answer(_("No busqué por cercanía; busco lo que escribió."), reply_markup=main_menu())
+    await run_search(message, session, text, user, locale, settings)
 
 
 # --- search ----------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from peam_bot.i18n import ngettext
 from peam_bot.routing import Routes
 from peam_bot.services import initiatives, reference
 from peam_bot.services.initiatives import MAX_PHOTOS, Draft, InvalidInput
-from peam_bot.services.rendering import draft_summary, status_label
+from peam_bot.services.rendering import draft_summary, org_type_label, status_label
 from peam_bot.services.text import esc, truncate
 from peam_bot.storage.models import User
 
@@ -291,13 +291,14 @@ async def open_propose(
 @routes.message(StateFilter(Propose), F.text.startswith("/"))
 @routes.message(StateFilter(Propose), F.text.in_(set().union(*(menu_labels(m) for m in MENU_LABELS))))
 async def command_in_form(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    await ask(
-        message,
-        state,
-        session,
-        locale,
-        _("Está preparando una iniciativa; lo que ya escribió está guardado. Para salir, escriba /cancelar."),
-    )
+    draft, _data = await load(state)
+    if draft.title is None:  # nothing written yet: nothing to reassure about
+        note = _("Está preparando una iniciativa. Para salir, escriba /cancelar.")
+    else:
+        note = _(
+            "Está preparando una iniciativa; lo que ya escribió está guardado. Para salir, escriba /cancelar."
+        )
+    await ask(message, state, session, locale, note)
 
 
 # --- text steps ------------------------------------------------------------------------------------
@@ -479,10 +480,14 @@ async def photos_done(query: CallbackQuery, state: FSMContext, session: AsyncSes
 async def org_type(
     query: CallbackQuery, callback_data: FormCb, state: FSMContext, session: AsyncSession, locale: str
 ) -> None:
-    if (message := await settle_press(query)) is None:
+    if not isinstance(query.message, Message):
+        await query.answer()
         return
-    await state.update_data(org_type_pending=callback_data.action.removeprefix("org_"))
-    await go(message, state, session, locale, Propose.org_name.state)
+    kind = callback_data.action.removeprefix("org_")
+    done = _("Organización: {kind} ✅").format(kind=esc(org_type_label(kind, locale)))
+    await answer_and(query, query.message.edit_text(done))
+    await state.update_data(org_type_pending=kind)
+    await go(query.message, state, session, locale, Propose.org_name.state)
 
 
 EDIT_TARGETS = {

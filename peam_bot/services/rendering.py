@@ -50,7 +50,7 @@ async def draft_summary(session: AsyncSession, draft: Draft, locale: str) -> str
     ]
     if draft.org_name:
         lines.append(
-            _("<b>Organización:</b> {name} ({kind})").format(
+            _("<b>Organización:</b> {name} — {kind}").format(
                 name=esc(draft.org_name), kind=esc(org_type_label(draft.org_type, locale))
             )
         )
