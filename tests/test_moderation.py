@@ -298,6 +298,14 @@ async def test_templates_are_editable(app: App, tg: FakeTelegram, resident: User
     (lst,) = await ana.replies(1)
     row = next(r for r in lst.buttons() if "Zona intangible" in r[0][0])
     await ana.press_data(row[1][1], lst.message_id)
+    (ask,) = await ana.replies(1)  # nothing deleted yet: Volver keeps it
+    assert "¿Borrar el motivo Zona intangible?" in ask.plain
+    await ana.press("Volver", ask)
+    (lst,) = await ana.replies(1)
+    assert "Zona intangible" in lst.plain
+    await ana.press_data(row[1][1], lst.message_id)
+    (ask,) = await ana.replies(1)
+    await ana.press("Sí, borrar", ask)
     (after,) = await ana.replies(1)
     assert "Zona intangible" not in after.plain and "Falta detalle" in after.plain
     async with app.session_factory() as s:
@@ -428,6 +436,38 @@ async def test_duplicate_merges_supports_and_followers(
         assert {resident.user_id, other.user_id, fan.user_id} <= followers
 
 
+async def test_typed_original_code_is_confirmed_before_marking(
+    app: App, tg: FakeTelegram, resident: User, ana: User
+) -> None:
+    await onboard(resident)
+    original = await submit(app, resident, title="Alumbrado en el parque de Umacollo")
+    dup = await submit(app, resident, title="Semáforo en la avenida Ejército")
+    mid = await announcement(tg, dup)
+    await press(ana, mid, "Duplicada")
+    await staff_text_until(tg, mid, "¿Duplicada de cuál?")
+    await press(ana, mid, "Escribir el código")
+    assert await tg.wait_until(
+        lambda: any(
+            "código de la iniciativa original" in (m.plain or "") for m in tg.messages_for(STAFF_CHAT)
+        ),
+        10,
+    )
+    await group_reply(ana, dup)  # itself: asked again
+    assert await tg.wait_until(
+        lambda: any("no puede ser la original" in (m.plain or "") for m in tg.messages_for(STAFF_CHAT)), 10
+    )
+    await group_reply(ana, original.lower())
+    assert await tg.wait_until(
+        lambda: any("¿Marcar" in (m.plain or "") for m in tg.messages_for(STAFF_CHAT)), 10
+    )
+    ask = [m for m in tg.messages_for(STAFF_CHAT) if "¿Marcar" in (m.plain or "")][-1]
+    assert f"{original} · Alumbrado en el parque de Umacollo" in ask.plain
+    assert (await ini_row(app, dup)).status == "en_revision"  # taken, not decided by typing alone
+    await press(ana, ask.message_id, "Sí, duplicada")
+    await staff_text_until(tg, ask.message_id, f"Duplicada → {original}")
+    assert (await ini_row(app, dup)).status == "duplicada"
+
+
 async def test_two_moderators_at_the_same_moment_exactly_one_wins(
     app: App, tg: FakeTelegram, resident: User, ana: User, beto: User
 ) -> None:
@@ -535,7 +575,15 @@ async def test_hide_block_and_admin_undo(
     await onboard(neighbour)
     code = await submit(app, resident, title="Texto ofensivo de prueba en el barrio")
     mid = await announcement(tg, code)
+    await press(ana, mid, "Ocultar")  # one tap only asks: the author is told they broke the rules
+    await staff_text_until(tg, mid, "¿Ocultarla al público?")
+    assert not (await ini_row(app, code)).hidden
+    await press(ana, mid, "Volver")
+    await tg.wait_until(lambda: "¿Ocultarla" not in (staff_message(tg, mid).get("text") or ""), 10)
+    assert not (await ini_row(app, code)).hidden
     await press(ana, mid, "Ocultar")
+    await staff_text_until(tg, mid, "¿Ocultarla al público?")
+    await press(ana, mid, "Sí, ocultar")
     await staff_text_until(tg, mid, "Oculta al público")
     await ana.send("/cola")  # still waiting for a decision: it stays in the queue, marked
     (queue,) = await ana.replies(1)
@@ -548,7 +596,7 @@ async def test_hide_block_and_admin_undo(
     # a moderator cannot undo; an admin can
     ini = await ini_row(app, code)
     await ana.press_data(f"mq:unh:{ini.id}:", mid, chat_id=STAFF_CHAT)
-    assert REFUSAL in (await answered(ana, 2))["text"]
+    assert REFUSAL in (await answered(ana, 5))["text"]
     assert (await ini_row(app, code)).hidden
     await press(admin, mid, "Volver a mostrar")
     assert "Vuelve a ser pública" in (await answered(admin, 1))["text"]

@@ -59,7 +59,7 @@ class QueueCb(CallbackData, prefix="mc"):
 
 
 class TplCb(CallbackData, prefix="mt"):
-    action: str  # edit | del | new
+    action: str  # edit | del (asks) | delc (deletes) | list | new
     id: int = 0
 
 
@@ -343,7 +343,20 @@ async def triage(
                 ini,
                 _("Asignada a la mesa {name}.").format(name=await reference.theme_name(session, arg)),
             )
-        elif action == "hid":
+        elif action == "hid":  # one tap tells the author they broke the rules: confirm it first
+            if ini.hidden:
+                raise moderation.Refused("impossible", ini.status)
+            await second_step(
+                query,
+                session,
+                ini,
+                _(
+                    "<b>¿Ocultarla al público?</b> La persona autora recibirá un aviso de que no respeta "
+                    "las normas de participación."
+                ),
+                [[button(_("🙈 Sí, ocultar"), "hdc", ini.id)]],
+            )
+        elif action == "hdc":
             await moderation.hide(session, ini, actor)
             await done(query, session, ini, _("Oculta al público."))
         elif action == "blk":
@@ -498,23 +511,33 @@ async def got_dup_code(
     if original is None:
         await message.answer(_("No encontré esa iniciativa. Escriba un código como INI-2026-00012."))
         return
-    try:
-        await moderation.mark_duplicate(session, ini, message.from_user.id, role, original.id)  # type: ignore[union-attr]
-    except moderation.Refused as exc:
-        if exc.reason == "gone":  # itself, hidden, declined or a duplicate: ask again
-            await message.answer(
-                _(
-                    "{code} no puede ser la original (es la misma, está oculta, no fue admitida o ya es "
-                    "duplicada). Escriba otro código o salga con /cancelar."
-                ).format(code=original.code)
-            )
-            return
-        await state.clear()
-        await message.answer(exc.message("es"))
+    if not moderation.can_be_original(ini, original):  # itself, hidden, declined or a duplicate
+        await message.answer(
+            _(
+                "{code} no puede ser la original (es la misma, está oculta, no fue admitida o ya es "
+                "duplicada). Escriba otro código o salga con /cancelar."
+            ).format(code=original.code)
+        )
         return
     await state.clear()
-    await _after_input(
-        message, session, ini, _("Marcada como duplicada de {code}.").format(code=original.code)
+    # a typed code is easy to get wrong: show the original and let the moderator confirm (or go back)
+    await message.answer(
+        _("¿Marcar {code} como duplicada de esta?\n<b>{original}</b> · {title}").format(
+            code=esc(ini.code), original=esc(original.code), title=esc(truncate(original.title, 100))
+        ),
+        reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    button(
+                        _("♊ Sí, duplicada de {code}").format(code=original.code),
+                        "dpo",
+                        ini.id,
+                        str(original.id),
+                    )
+                ],
+                back_row(ini.id),
+            ]
+        ),
     )
 
 
@@ -727,7 +750,34 @@ async def template_button(
     if not isinstance(query.message, Message):
         await query.answer()
         return
-    if callback_data.action == "del":
+    if callback_data.action == "del":  # a template has no undo: ask first
+        tpl = await moderation.template(session, callback_data.id)
+        if tpl is None:
+            await query.answer(_("Ese elemento ya no existe."))
+            return
+        await query.answer()
+        markup = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(
+                        text=_("🗑 Sí, borrar"), callback_data=TplCb(action="delc", id=tpl.id).pack()
+                    ),
+                    InlineKeyboardButton(text=_("↩️ Volver"), callback_data=TplCb(action="list").pack()),
+                ]
+            ]
+        )
+        await edit_text(
+            query.message,
+            _("¿Borrar el motivo <b>{title}</b>? No se puede deshacer.").format(title=esc(tpl.title)),
+            markup,
+        )
+        return
+    if callback_data.action == "list":
+        await query.answer()
+        text, markup = await templates_view(session)
+        await edit_text(query.message, text, markup)
+        return
+    if callback_data.action == "delc":
         ok = await moderation.delete_template(session, query.from_user.id, callback_data.id)
         await session.commit()  # stored before the list shows it gone
         await query.answer(_("Motivo borrado.") if ok else _("Ese elemento ya no existe."))

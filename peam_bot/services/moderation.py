@@ -308,17 +308,17 @@ async def reject(
     await _notify_decision(session, ini, "rechazada", reason=reason)
 
 
+def can_be_original(ini: Initiative, original: Initiative) -> bool:
+    """Whether `original` may take `ini`'s supporters: another, public initiative still standing."""
+    return original.id != ini.id and not original.hidden and original.status not in ("rechazada", "duplicada")
+
+
 async def mark_duplicate(
     session: AsyncSession, ini: Initiative, actor_id: int, role: str | None, original_id: int
 ) -> Initiative:
     """Duplicada: supports (and the author) move to the original; they follow its project too."""
     original = await get(session, original_id)
-    if (
-        original is None
-        or original.id == ini.id
-        or original.hidden
-        or original.status in ("rechazada", "duplicada")
-    ):
+    if original is None or not can_be_original(ini, original):
         raise Refused("gone")
     await _decide(
         session,
