@@ -236,6 +236,25 @@ async def test_link_to_a_similar_project(app: App, tg: FakeTelegram, resident: U
     assert (await ini_row(app, code)).status == "vinculada"
 
 
+async def test_staff_screens_stay_in_spanish_for_an_english_moderator(
+    app: App, tg: FakeTelegram, resident: User, ana: User
+) -> None:
+    await ana.send("/idioma")
+    (ask,) = await ana.replies(1)
+    await ana.press("English", ask)
+    (done,) = await ana.replies(1)
+    assert "English" in done.plain
+    await onboard(resident)
+    code = await submit(app, resident)
+    mid = await announcement(tg, code)
+    await press(ana, mid, "Rechazar")
+    text = await staff_text_until(tg, mid, "¿Por qué no se admite?")
+    assert "✏️ Escribir otro motivo" in labels(staff_message(tg, mid)) and "Write" not in text
+    await ana.send("/cola")
+    (queue,) = await ana.replies(1)
+    assert code in queue.plain and "ago" not in queue.plain
+
+
 async def test_reject_with_template_and_with_edited_reason(
     app: App, tg: FakeTelegram, resident: User, ana: User
 ) -> None:

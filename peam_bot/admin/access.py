@@ -21,9 +21,11 @@ from aiogram.types import CallbackQuery, InlineQuery, Message, TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.config import Settings
+from peam_bot.i18n import current_locale
 from peam_bot.i18n import gettext as _
 from peam_bot.routing import Routes
 from peam_bot.services import staff
+from peam_bot.services.rendering import STAFF_LOCALE
 
 log = logging.getLogger("peam_bot.staff")
 
@@ -69,7 +71,13 @@ class StaffAccessMiddleware(BaseMiddleware):
         await staff.touch_name(
             session, user.id, user.full_name, bootstrap_admin=user.id in settings.admin_ids
         )
-        return await handler(event, data)
+        # Staff screens are in Spanish for everyone, like the cards the staff group shares (one
+        # moderator's /idioma would otherwise mix English menus into Spanish cards).
+        token = current_locale.set(STAFF_LOCALE)
+        try:
+            return await handler(event, data)
+        finally:
+            current_locale.reset(token)
 
 
 STAFF_STATE_GROUPS: set[str] = set()
