@@ -104,6 +104,41 @@ async def test_changing_district_shows_the_current_one(app: App, resident: User)
         assert row is not None and row.district == "yanahuara"
 
 
+async def test_language_chosen_after_refusing_shows_the_notice_in_it(app: App, resident: User) -> None:
+    await resident.send("/start")
+    await resident.replies(2)
+    await resident.press("No acepto")
+    await resident.replies(2)
+    await resident.send("/idioma")
+    (ask,) = await resident.replies(1)
+    await resident.press("English", ask)
+    _done, welcome, notice = await resident.replies(3)
+    assert notice.buttons()[0][0][0] == "✅ I agree" and "Ley 29733" in notice.plain
+    uid = await resident.press("✅ I agree", notice)
+    await resident.replies(2)
+    assert await app.wait_handled(uid)
+    async with app.session_factory() as s:
+        row = await s.get(DbUser, resident.user_id)
+        assert row is not None and row.locale == "en"
+
+
+async def test_refusing_again_after_a_language_choice_keeps_nothing(app: App, resident: User) -> None:
+    await resident.send("/start")
+    await resident.replies(2)
+    await resident.press("No acepto")
+    await resident.replies(2)
+    await resident.send("/idioma")
+    (ask,) = await resident.replies(1)
+    await resident.press("English", ask)
+    _done, _welcome, notice = await resident.replies(3)
+    uid = await resident.press(notice.buttons()[0][1][0], notice)  # "I do not accept"
+    await resident.replies(2)
+    assert await app.wait_handled(uid)
+    assert await count_users(app) == 0
+    async with app.session_factory() as s:
+        assert (await s.execute(select(func.count()).select_from(FsmRecord))).scalar_one() == 0
+
+
 async def test_deep_link_survives_onboarding(app: App, resident: User) -> None:
     other = User(resident.tg, 700_002)
     await onboard(other)

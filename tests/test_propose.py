@@ -109,6 +109,7 @@ async def test_whole_flow_with_photo_and_location(app: App, resident: User, tg: 
 async def test_edit_before_send(app: App, resident: User) -> None:
     await onboard(resident)
     await fill_until_review(resident, photos=0, location=False)
+    assert "Fotos: ninguna" in resident.last().plain  # as the step said, not "0"
     await resident.press("Descripción")
     _edit, q = await resident.replies(2)
     assert "Ahora dice" in q.plain and DESCRIPTION in q.plain

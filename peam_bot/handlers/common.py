@@ -9,8 +9,16 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.config import Settings
-from peam_bot.handlers import propose
-from peam_bot.handlers.ui import MENU_HELP, LangCb, Propose, language_keyboard, main_menu, menu_labels
+from peam_bot.handlers import onboarding, propose
+from peam_bot.handlers.ui import (
+    MENU_HELP,
+    LangCb,
+    Onboarding,
+    Propose,
+    language_keyboard,
+    main_menu,
+    menu_labels,
+)
 from peam_bot.i18n import available_locales, current_locale
 from peam_bot.i18n import gettext as _
 from peam_bot.routing import Routes
@@ -109,6 +117,11 @@ async def language_chosen(
             await propose.ask(query.message, state, session, callback_data.code)
         elif user is not None and not current:
             await query.message.answer(_("¿Qué desea hacer?"), reply_markup=main_menu())
+        elif user is None and current in (None, Onboarding.consent.state):
+            # someone who has not accepted (or declined): the notice again, in the language just
+            # chosen; the choice lives in that conversation state and goes with it on No acepto
+            payload = (await state.get_data()).get("payload")
+            await onboarding.begin(query.message, state, callback_data.code, payload)
 
 
 @routes.my_chat_member(F.chat.type == "private")

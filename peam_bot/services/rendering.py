@@ -43,7 +43,7 @@ async def draft_summary(session: AsyncSession, draft: Draft, locale: str) -> str
             district=esc(await reference.district_name(session, draft.district))
         ),
         _("<b>Tema:</b> {theme}").format(theme=esc(_(await reference.theme_name(session, draft.theme)))),
-        _("<b>Fotos:</b> {n}").format(n=len(draft.photos)),
+        _("<b>Fotos:</b> {n}").format(n=len(draft.photos) or _("ninguna")),
         _("<b>Ubicación:</b> {where}").format(
             where=_("compartida") if draft.latitude is not None else _("sin ubicación")
         ),
