@@ -106,6 +106,20 @@ async def test_whole_flow_with_photo_and_location(app: App, resident: User, tg: 
     assert "Estado: Recibida" in status.plain and "Historial" in status.plain
 
 
+async def test_correcting_only_the_organisation_type_keeps_its_name(app: App, resident: User) -> None:
+    await onboard(resident)
+    await fill_until_review(resident, photos=0, location=False, org="Junta Vecinal Los Álamos")
+    await resident.press("Organización")
+    await resident.replies(2)
+    await resident.press("Organización funcional")
+    done, q = await resident.replies(2)
+    assert done.plain.startswith("Organización: funcional")
+    assert "Ahora dice:\n«Junta Vecinal Los Álamos»" in q.plain
+    await resident.press("Mantener ese nombre", q)
+    _edit, review = await resident.replies(2)
+    assert "Organización: Junta Vecinal Los Álamos — funcional (comedor" in review.plain
+
+
 async def test_edit_before_send(app: App, resident: User) -> None:
     await onboard(resident)
     await fill_until_review(resident, photos=0, location=False)

@@ -109,6 +109,10 @@ async def prompt(
             "Territorial: junta vecinal, asociación de vivienda. Funcional: comedor, club de madres, gremio."
         ), org_keyboard()
     if state_name == Propose.org_name.state:
+        if editing and draft.org_name:  # correcting the organisation: its name may stay
+            return _(
+                "Escriba el <b>nombre de la organización</b> (3 a 120 letras). Ahora dice:\n«{current}»"
+            ).format(current=esc(draft.org_name)), form_keyboard([(_("↩️ Mantener ese nombre"), "keep_name")])
         return _("Escriba el <b>nombre de la organización</b> (3 a 120 letras)."), form_keyboard()
     if state_name == Propose.review.state:
         return await draft_summary(session, draft, locale), review_keyboard()
@@ -597,6 +601,19 @@ async def stop(query: CallbackQuery, state: FSMContext) -> None:
 async def keep(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
     if (message := await settle_press(query)) is None:
         return
+    await state.update_data(editing=False)
+    await state.set_state(Propose.review)
+    await ask(message, state, session, locale)
+
+
+@routes.callback_query(FormCb.filter(F.action == "keep_name"), Propose.org_name)
+async def keep_org_name(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
+    """Only the organisation's type was corrected: the name stays, the new type applies."""
+    if (message := await settle_press(query)) is None:
+        return
+    draft, data = await load(state)
+    draft.org_type = data.get("org_type_pending") or draft.org_type
+    await save(state, draft)
     await state.update_data(editing=False)
     await state.set_state(Propose.review)
     await ask(message, state, session, locale)
