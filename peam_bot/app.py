@@ -24,7 +24,7 @@ from peam_bot.middlewares import (
     UpdateLogMiddleware,
     UserLocaleMiddleware,
 )
-from peam_bot.storage.db import make_engine, make_session_factory, upgrade
+from peam_bot.storage.db import WalCheckpointer, make_engine, make_session_factory, upgrade
 from peam_bot.storage.fsm import DatabaseStorage
 from peam_bot.telegram import create_bot
 
@@ -117,11 +117,12 @@ class App:
     dp: Dispatcher
     worker: OutboxWorker
     storage: BaseStorage
+    checkpointer: WalCheckpointer | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     @classmethod
     async def create(cls, settings: Settings, migrate: bool = True) -> App:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, background_checkpoints=True)
         if migrate:
             await upgrade(engine)
         session_factory = make_session_factory(engine)
@@ -132,7 +133,15 @@ class App:
         )
         storage = make_storage(settings, session_factory)
         dp = build_dispatcher(settings, update_sessions, storage, worker)
-        return cls(settings, engine, session_factory, bot, dp, worker, storage)
+        return cls(
+            settings, engine, session_factory, bot, dp, worker, storage, WalCheckpointer.for_engine(engine)
+        )
+
+    async def start_background(self) -> None:
+        """The outbox worker and, on SQLite, the log checkpointer."""
+        await self.worker.start()
+        if self.checkpointer is not None:
+            self.checkpointer.start()
 
     async def wait_handled(self, update_id: int, timeout: float = 5.0) -> bool:
         """True once the update has been fully handled (its transaction committed or rolled back)."""
@@ -162,7 +171,7 @@ class App:
         await set_commands(self.bot)
         await set_staff_commands(self.bot, self.session_factory, self.settings)
         await self.bot.delete_webhook()
-        await self.worker.start()
+        await self.start_background()
         self._tasks.append(
             asyncio.create_task(
                 self.dp.start_polling(
@@ -177,7 +186,7 @@ class App:
         await set_commands(self.bot)
         await set_staff_commands(self.bot, self.session_factory, self.settings)
         await self.bot.delete_webhook()
-        await self.worker.start()
+        await self.start_background()
         try:
             await self.dp.start_polling(self.bot, allowed_updates=ALLOWED_UPDATES, close_bot_session=False)
         finally:
@@ -198,6 +207,8 @@ class App:
                 pass
         self._tasks.clear()
         await self.worker.stop()
+        if self.checkpointer is not None:
+            await self.checkpointer.stop()
         await self.worker.bot.session.close()
         await self.storage.close()
         await self.bot.session.close()

@@ -27,7 +27,7 @@ async def serve_webhook(app: App) -> None:
     await app.bot.set_webhook(
         settings.webhook_url, secret_token=settings.webhook_secret, allowed_updates=ALLOWED_UPDATES
     )
-    await app.worker.start()
+    await app.start_background()
     runner = web.AppRunner(web_app)
     await runner.setup()
     site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)

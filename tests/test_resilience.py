@@ -118,8 +118,9 @@ async def test_language_switch_is_remembered(app: App, tg: FakeTelegram) -> None
     await u.send("/idioma")
     await u.replies(1)
     await u.press("Español")
-    (done,) = await u.replies(1)
-    assert "le escribiré en español" in done.plain
+    done, welcome, notice = await u.replies(3)  # the notice again, in the language just chosen
+    assert "le escribiré en español" in done.plain and "Bienvenido" in welcome.plain
+    assert notice.buttons()[0][0][0] == "✅ Acepto"
     await u.send("/start")  # remembered before consent (conversation data)
     welcome, notice = await u.replies(2)
     assert "Bienvenido" in welcome.plain

@@ -3,13 +3,14 @@ row counts, RETURNING, executemany, errors and rollbacks. Always on a SQLite fil
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from peam_bot.storage.db import make_engine, make_session_factory, upgrade
+from peam_bot.storage.db import WalCheckpointer, make_engine, make_session_factory, upgrade
 from peam_bot.storage.models import CodeCounter, ProcessedUpdate, utcnow
 from peam_bot.storage.sqlite_driver import InlineDBAPI
 
@@ -120,4 +121,35 @@ async def test_a_savepoint_writer_waits_for_the_lock_too(tmp_path: Path) -> None
             assert (await s.execute(select(ProcessedUpdate.update_id))).scalars().all() == [7]
     finally:
         other.close()
+        await engine.dispose()
+
+
+async def test_commits_leave_the_log_to_the_background_checkpointer(tmp_path: Path) -> None:
+    """With background checkpoints, no commit copies the write-ahead log into the database (that
+    copy, with its fsyncs, used to stall the event loop); the checkpointer does it, and truncates
+    the log when it stops."""
+    path = tmp_path / "wal.db"
+    engine = make_engine(f"sqlite+aiosqlite:///{path}", background_checkpoints=True)
+    await upgrade(engine)
+    checkpointer = WalCheckpointer.for_engine(engine)
+    assert checkpointer is not None
+    checkpointer.interval = 0.05
+    wal = Path(f"{path}-wal")
+    sessions = make_session_factory(engine)
+    try:
+        for i in range(1, 1501):  # one page or more per commit: well past SQLite's 1 000-page trigger
+            async with sessions() as s, s.begin():
+                s.add(ProcessedUpdate(update_id=i, created_at=utcnow()))
+        size_before = path.stat().st_size
+        assert wal.stat().st_size > 1500 * 4096  # nothing was copied back at any commit
+        checkpointer.start()
+        async with asyncio.timeout(10):
+            while path.stat().st_size == size_before:  # the rows reach the database file
+                await asyncio.sleep(0.05)
+        await checkpointer.stop()
+        assert wal.stat().st_size == 0
+        async with sessions() as s:
+            assert (await s.execute(select(func.count()).select_from(ProcessedUpdate))).scalar_one() == 1500
+    finally:
+        await checkpointer.stop()
         await engine.dispose()

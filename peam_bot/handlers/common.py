@@ -99,7 +99,12 @@ async def language(message: Message) -> None:
 
 @routes.callback_query(LangCb.filter())
 async def language_chosen(
-    query: CallbackQuery, callback_data: LangCb, state: FSMContext, session: AsyncSession, user: User | None
+    query: CallbackQuery,
+    callback_data: LangCb,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User | None,
+    settings: Settings,
 ) -> None:
     if callback_data.code not in available_locales():
         await query.answer(_("Ese botón ya no está activo."))
@@ -117,9 +122,14 @@ async def language_chosen(
             await propose.ask(query.message, state, session, callback_data.code)
         elif user is not None and not current:
             await query.message.answer(_("¿Qué desea hacer?"), reply_markup=main_menu())
-        elif user is None and current in (None, Onboarding.consent.state):
+        elif (
+            user is None
+            and current in (None, Onboarding.consent.state)
+            and await staff.role_of(session, settings.admin_ids, query.from_user.id) is None
+        ):
             # someone who has not accepted (or declined): the notice again, in the language just
             # chosen; the choice lives in that conversation state and goes with it on No acepto
+            # (staff members without a resident record keep their choice and see no notice)
             payload = (await state.get_data()).get("payload")
             await onboarding.begin(query.message, state, callback_data.code, payload)
 
