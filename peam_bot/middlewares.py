@@ -15,12 +15,13 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import bindparam, event, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from peam_bot.i18n import current_locale, gettext, pick_locale
 from peam_bot.services import users
+from peam_bot.storage import hot
 from peam_bot.storage.fsm import update_session
 from peam_bot.storage.models import ProcessedUpdate, utcnow
 
@@ -130,16 +131,18 @@ class ThrottleMiddleware(BaseMiddleware):
 
 
 UPDATE_ID = "update_id"
-_INSERT_UPDATE_ID = insert(ProcessedUpdate)
+_INSERT_UPDATE_ID = insert(ProcessedUpdate).values(
+    update_id=bindparam("update_id"), created_at=bindparam("created_at")
+)
 
 
 @event.listens_for(Session, "before_commit")
 def _store_update_id(sync: Session) -> None:
-    """The handled update's id goes in with the update's first commit: one Core statement, no ORM
-    object to track."""
+    """The handled update's id goes in with the update's first commit: one statement, no ORM object
+    to track, on the short path of :mod:`peam_bot.storage.hot`."""
     update_id = sync.info.pop(UPDATE_ID, None)
     if update_id is not None:
-        sync.connection().execute(_INSERT_UPDATE_ID, {"update_id": update_id, "created_at": utcnow()})
+        hot.execute(sync.connection(), _INSERT_UPDATE_ID, {"update_id": update_id, "created_at": utcnow()})
 
 
 class DbSessionMiddleware(BaseMiddleware):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peam_bot.storage import hot
 from peam_bot.storage.models import User, utcnow
 
 CONSENT_VERSION = "2026-11"
 
 
 async def get(session: AsyncSession, user_id: int) -> User | None:
-    return await session.get(User, user_id)
+    return await hot.get(session, User, user_id)  # every update loads the sender: the short path
 
 
 async def accept_consent(session: AsyncSession, user_id: int, locale: str) -> User:

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from peam_bot.storage import hot
 from peam_bot.storage.models import FsmRecord, utcnow
 
 update_session: ContextVar[AsyncSession | None] = ContextVar("update_session", default=None)
@@ -111,10 +112,12 @@ class DatabaseStorage(BaseStorage):
         now = utcnow()
         for key, (state, data) in pending.items():
             if state is None and not data:
-                conn.execute(_DELETE, {"key": key})
+                hot.execute(conn, _DELETE, {"key": key})
             else:
-                conn.execute(
-                    _upsert(conn.dialect.name), {"key": key, "state": state, "data": data, "updated_at": now}
+                hot.execute(
+                    conn,
+                    _upsert(conn.dialect.name),
+                    {"key": key, "state": state, "data": data, "updated_at": now},
                 )
 
     def _after_commit(self, sync: Session) -> None:

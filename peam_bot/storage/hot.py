@@ -1,0 +1,145 @@
+"""The statements every update runs — the resident's row, the update id, the conversation state —
+straight on the session's SQLite connection when the bot's inline driver is in use.
+
+Through SQLAlchemy one of these statements costs 120–250 µs of CPU (execution context, result
+wrapping, identity map, greenlet switches: `python -m bench.costs`); on a local SQLite file the
+statement itself takes a few microseconds. Each statement is still written once, as SQLAlchemy
+Core, and compiled once per dialect: on SQLite with the inline driver
+(:mod:`peam_bot.storage.sqlite_driver`) the compiled SQL runs on the session's own `sqlite3`
+connection — the same transaction, the same waits for the write lock, errors raised as SQLAlchemy
+raises them — and everywhere else (PostgreSQL, SQLAlchemy's own aiosqlite adapter) through
+SQLAlchemy as usual. The column types' bind and result processors are applied as SQLAlchemy applies
+them, so the values read and written are the same on both paths.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Table, bindparam, exc, inspect, select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.sql import Executable
+
+from peam_bot.storage import sqlite_driver
+
+T = TypeVar("T")
+
+Processor = Callable[[Any], Any] | None
+
+
+def sqlite_connection(conn: Connection) -> sqlite3.Connection | None:
+    """The `sqlite3` connection under a SQLAlchemy connection, when it is the inline driver's."""
+    driver = conn.connection.driver_connection
+    if isinstance(driver, sqlite_driver.InlineConnection) and driver._connection is not None:
+        return driver._conn
+    return None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    stmt: Any  # kept so that the id used as the cache key is never reused
+    sql: str
+    names: tuple[str, ...]
+    binds: tuple[Processor, ...]
+
+    def args(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(
+            value if proc is None or value is None else proc(value)
+            for value, proc in zip((params[n] for n in self.names), self.binds, strict=True)
+        )
+
+
+_plans: dict[tuple[int, str], _Plan] = {}
+
+
+def _plan(stmt: Executable, dialect: Dialect) -> _Plan:
+    key = (id(stmt), dialect.name)
+    plan = _plans.get(key)
+    if plan is None:
+        compiled = stmt.compile(dialect=dialect)  # type: ignore[attr-defined]
+        names = tuple(compiled.positiontup or ())
+        binds = tuple(compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names)
+        plan = _plans[key] = _Plan(stmt, str(compiled), names, binds)
+    return plan
+
+
+def _wrapped(plan: _Plan, args: tuple[Any, ...], error: sqlite3.Error) -> exc.DBAPIError:
+    return exc.DBAPIError.instance(plan.sql, args, error, sqlite3.Error)
+
+
+def execute(conn: Connection, stmt: Executable, params: Mapping[str, Any]) -> None:
+    """Run a write statement (built once, at import) with named parameters, inside SQLAlchemy's
+    greenlet context (a session event hook, `run_sync`): a wait for SQLite's lock needs it."""
+    raw = sqlite_connection(conn)
+    if raw is None:
+        conn.execute(stmt, dict(params))
+        return
+    plan = _plan(stmt, conn.dialect)
+    args = plan.args(params)
+    try:
+        sqlite_driver.run_waiting(raw, plan.sql, args, False)
+    except sqlite3.Error as error:
+        raise _wrapped(plan, args, error) from error
+
+
+@dataclass(frozen=True)
+class _Loader:
+    stmt: Any
+    keys: tuple[str, ...]  # attribute names, in the order of the selected columns
+    results: dict[str, tuple[Processor, ...]]  # per dialect name
+
+
+_loaders: dict[type, _Loader] = {}
+
+
+def _loader(model: type) -> _Loader:
+    loader = _loaders.get(model)
+    if loader is None:
+        mapper = inspect(model)
+        table = mapper.local_table
+        assert isinstance(table, Table)
+        (pk,) = mapper.primary_key
+        columns = [c for c in table.columns]
+        keys = tuple(mapper.get_property_by_column(c).key for c in columns)
+        stmt = select(*columns).where(pk == bindparam("pk"))
+        loader = _loaders[model] = _Loader(stmt, keys, {})
+    return loader
+
+
+async def get(session: AsyncSession, model: type[T], pk: Any) -> T | None:
+    """`session.get(model, pk)` for a model of plain columns (no relationship loaded with it): the
+    object is the session's own, persistent, and its changes are flushed as usual."""
+    sync = session.sync_session
+    found = sync.identity_map.get(inspect(model).identity_key_from_primary_key((pk,)))
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    conn = (await session.connection()).sync_connection
+    raw = sqlite_connection(conn) if conn is not None else None
+    if raw is None:
+        return await session.get(model, pk)
+    loader = _loader(model)
+    dialect = conn.dialect  # type: ignore[union-attr]
+    plan = _plan(loader.stmt, dialect)
+    try:
+        row = raw.execute(plan.sql, plan.args({"pk": pk})).fetchone()
+    except sqlite3.OperationalError:  # a read that meets a lock (SQLite recovering its log): wait as usual
+        return await session.get(model, pk)
+    if row is None:
+        return None
+    results = loader.results.get(dialect.name)
+    if results is None:
+        results = loader.results[dialect.name] = tuple(
+            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in loader.stmt.selected_columns
+        )
+    obj = inspect(model).class_manager.new_instance()
+    values = obj.__dict__
+    for key, proc, value in zip(loader.keys, results, row, strict=True):
+        values[key] = value if proc is None or value is None else proc(value)
+    make_transient_to_detached(obj)
+    sync.add(obj)
+    return obj  # type: ignore[no-any-return]

@@ -1,0 +1,70 @@
+"""The statements every update runs (storage/hot.py) read and write what SQLAlchemy's own path does:
+on SQLite they run on the raw connection, on PostgreSQL through SQLAlchemy; both are checked here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from peam_bot.storage import hot
+from peam_bot.storage.models import ProcessedUpdate, User
+
+BLOCKED = datetime(2026, 11, 30, 15, 4, 5, 123456, tzinfo=UTC)
+_INSERT = insert(ProcessedUpdate)
+
+
+async def test_loaded_resident_is_the_sessions_own(session_factory: Any) -> None:
+    async with session_factory() as s, s.begin():
+        s.add(
+            User(
+                id=77, locale="en", district="cayma", consent_at=BLOCKED, consent_version="v",
+                blocked_at=BLOCKED, blocked_reason="spam <b>",
+            )
+        )  # fmt: skip
+    async with session_factory() as s:
+        fast = await hot.get(s, User, 77)
+        assert fast is not None
+        assert await hot.get(s, User, 77) is fast  # the identity map answers a second time
+        assert await s.get(User, 77) is fast
+    async with session_factory() as s:
+        slow = await s.get(User, 77)
+        assert slow is not None
+    async with session_factory() as s:
+        fast = await hot.get(s, User, 77)
+        assert fast is not None
+        for column in User.__table__.columns:
+            assert getattr(fast, column.key) == getattr(slow, column.key), column.key
+        assert fast.blocked_at == BLOCKED and fast.blocked_at.tzinfo is not None
+        assert await hot.get(s, User, 78) is None
+        fast.district = "yura"  # a change to the loaded object is flushed at commit
+        fast.blocked_at = None
+        await s.commit()
+    async with session_factory() as s:
+        again = await s.get(User, 77)
+        assert again is not None and again.district == "yura" and again.blocked_at is None
+        assert again.blocked_reason == "spam <b>"
+
+
+async def test_writes_commit_and_roll_back_with_the_session(session_factory: Any) -> None:
+    now = datetime.now(UTC)
+    async with session_factory() as s:
+        conn = await s.connection()
+        await conn.run_sync(lambda c: hot.execute(c, _INSERT, {"update_id": 1, "created_at": now}))
+        await s.rollback()
+    async with session_factory() as s:
+        conn = await s.connection()
+        await conn.run_sync(lambda c: hot.execute(c, _INSERT, {"update_id": 2, "created_at": now}))
+        await s.commit()
+    async with session_factory() as s:
+        rows = (await s.execute(select(ProcessedUpdate))).scalars().all()
+        assert [(r.update_id, r.created_at) for r in rows] == [(2, now)]
+    with pytest.raises(IntegrityError):  # errors come as SQLAlchemy raises them
+        async with session_factory() as s:
+            conn = await s.connection()
+            await conn.run_sync(lambda c: hot.execute(c, _INSERT, {"update_id": 2, "created_at": now}))
+    async with session_factory() as s:
+        assert await s.scalar(select(func.count()).select_from(ProcessedUpdate)) == 1
