@@ -140,6 +140,7 @@ class Stats:
     sent: int = 0  # pushed updates (any time)
     bot_warnings: int = 0  # WARNING+ lines logged by a bot running as its own process
     by_step: dict[str, list[float]] = field(default_factory=dict)  # step -> latencies (s), in window
+    cpu_s: float | None = None  # CPU time the bot's process used inside the window
 
     def record(self, pushed: float, first_reply: float, done: float, step: str = "") -> None:
         self.completed_total += 1
@@ -360,17 +361,17 @@ class Resident:
         )
         choices = [d for _t, d in self.buttons(q, "d:fm:") if not d.endswith(("_more", "_main"))]
         district = choices[0] if rng.random() < 0.7 else rng.choice(choices)  # first one is "(el suyo)"
-        _e, q = await self.exchange(self.press(q, district), 2, expect="Paso 4 de 7", step="district")
+        (q,) = await self.exchange(self.press(q, district), 1, expect="Paso 4 de 7", step="district")
         theme = rng.choice([d for _t, d in self.buttons(q, "t:")])
-        _e, q = await self.exchange(self.press(q, theme), 2, expect="Paso 5 de 7", step="theme")
+        (q,) = await self.exchange(self.press(q, theme), 1, expect="Paso 5 de 7", step="theme")
         if rng.random() < 0.5:
             (q,) = await self.exchange(self.user.send_photo, 1, expect="Continuar", step="photo")
-            _e, q = await self.exchange(
-                self.press(q, self.button(q, "f:photos_done")), 2, expect="Paso 6 de 7", step="photos_done"
+            (q,) = await self.exchange(
+                self.press(q, self.button(q, "f:photos_done")), 1, expect="Paso 6 de 7", step="photos_done"
             )
         else:
-            _e, q = await self.exchange(
-                self.press(q, self.button(q, "f:skip")), 2, expect="Paso 6 de 7", step="skip_photos"
+            (q,) = await self.exchange(
+                self.press(q, self.button(q, "f:skip")), 1, expect="Paso 6 de 7", step="skip_photos"
             )
         if rng.random() < 0.5:
             lat = -16.3988 + rng.uniform(-0.04, 0.04)
@@ -379,11 +380,11 @@ class Resident:
                 lambda: self.user.send_location(lat, lon), 1, expect="Paso 7 de 7", step="location"
             )
         else:
-            _e, q = await self.exchange(
-                self.press(q, self.button(q, "f:skip")), 2, expect="Paso 7 de 7", step="skip_location"
+            (q,) = await self.exchange(
+                self.press(q, self.button(q, "f:skip")), 1, expect="Paso 7 de 7", step="skip_location"
             )
-        _e, q = await self.exchange(
-            self.press(q, self.button(q, "f:skip")), 2, expect="Revise su iniciativa", step="skip_org"
+        (q,) = await self.exchange(
+            self.press(q, self.button(q, "f:skip")), 1, expect="Revise su iniciativa", step="skip_org"
         )
         replies = await self.exchange(
             self.press(q, self.button(q, "f:send")),

@@ -39,6 +39,14 @@ class BotProcess:
             raise RuntimeError(f"{self.proc.args} did not start; see {self.log_path}")
         await asyncio.sleep(0.2)
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system) the process has used so far; None where /proc is not available."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def warnings(self) -> int:
         text = self.log_path.read_text(errors="replace")
         return sum(

@@ -100,7 +100,10 @@ async def closed_loop(
     throttle: tuple[int, float] | None,
     seed: int,
     reply_timeout: float,
+    cpu: Callable[[], float | None] = lambda: None,
 ) -> Stats:
+    """`cpu` reads the CPU seconds used so far by the bot's process (sampled when the window opens
+    and closes)."""
     stats = Stats()
     t0 = time.monotonic()
     stats.window_start = t0 + warmup
@@ -117,7 +120,12 @@ async def closed_loop(
     freeze_heap()
     tasks = [asyncio.create_task(flow(r)) for r in people]
     watcher = asyncio.create_task(progress(label, stats, lambda: time.monotonic() >= stats.window_end))
+    await asyncio.sleep(max(0.0, stats.window_start - time.monotonic()))
+    cpu_start = cpu()
     await asyncio.sleep(max(0.0, stats.window_end - time.monotonic()))
+    cpu_end = cpu()
+    if cpu_start is not None and cpu_end is not None:
+        stats.cpu_s = cpu_end - cpu_start
     await drain(tasks, reply_timeout + 2)
     await watcher
     return stats
@@ -125,9 +133,10 @@ async def closed_loop(
 
 async def start_bot(
     args: argparse.Namespace, tg: BenchTelegram, workdir: Path, name: str
-) -> tuple[Callable[[], Awaitable[int]], tuple[int, float] | None]:
+) -> tuple[Callable[[], Awaitable[int]], tuple[int, float] | None, Callable[[], float | None]]:
     """The bot on the emulator: its own process (`peam-bot run`, the default) or in this process.
-    Returns a stopper (giving the number of WARNING+ lines the bot logged) and its throttle."""
+    Returns a stopper (giving the number of WARNING+ lines the bot logged), its throttle and a reader
+    of the CPU time its process used (None in process)."""
     db_url = f"sqlite+aiosqlite:///{workdir / (name + '.db')}"
     if args.in_process:
         app = await App.create(bot_settings(tg, db_url))
@@ -137,7 +146,7 @@ async def start_bot(
             await app.close()
             return 0
 
-        return stop_app, live_throttle(app)
+        return stop_app, live_throttle(app), lambda: None
     proc = BotProcess("peam_bot.cli", ["run"], tg, workdir / f"{name}.log", db_url)
     await proc.ready()
 
@@ -147,12 +156,12 @@ async def start_bot(
 
     defaults = Settings(_env_file=None)  # type: ignore[call-arg]
     throttle = (defaults.throttle_limit, defaults.throttle_window) if defaults.throttle_limit > 0 else None
-    return stop_proc, throttle
+    return stop_proc, throttle, proc.cpu_seconds
 
 
 async def bot_saturation(args: argparse.Namespace, workdir: Path) -> tuple[Stats, tuple[int, float] | None]:
     tg = await start_emulator()
-    stop, throttle = await start_bot(args, tg, workdir, "saturation")
+    stop, throttle, cpu = await start_bot(args, tg, workdir, "saturation")
     try:
         stats = await closed_loop(
             "bot",
@@ -164,6 +173,7 @@ async def bot_saturation(args: argparse.Namespace, workdir: Path) -> tuple[Stats
             throttle,
             args.seed,
             args.reply_timeout,
+            cpu,
         )
     finally:
         stats.bot_warnings += await stop()
@@ -179,7 +189,7 @@ async def echo_saturation(args: argparse.Namespace) -> Stats:
         try:
             return await closed_loop(
                 "echo", tg, Resident.run_echo_flow, args.residents, args.warmup, args.duration, None,
-                args.seed, args.reply_timeout,
+                args.seed, args.reply_timeout, proc.cpu_seconds,
             )  # fmt: skip
         finally:
             await proc.stop()
@@ -264,7 +274,7 @@ class OpenLoop:
 
 async def bot_latency(args: argparse.Namespace, workdir: Path) -> tuple[Stats, dict[str, Any]]:
     tg = await start_emulator()
-    stop, throttle = await start_bot(args, tg, workdir, "latency")
+    stop, throttle, _cpu = await start_bot(args, tg, workdir, "latency")
     stats = Stats(window_start=float("inf"))
     gate = OpenLoop(args.latency_residents)
     rng = random.Random(args.seed)
@@ -383,6 +393,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     def r(x: float | None, nd: int = 1) -> float | None:
         return None if x is None else round(x, nd)
 
+    def cpu_ms(s: Stats | None) -> float | None:
+        return s.cpu_s * 1000 / s.completed if s and s.cpu_s is not None and s.completed else None
+
     out = {
         "bot_updates_per_s": r(bot_rate),
         "echo_updates_per_s": r(echo_rate),
@@ -400,6 +413,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "throttle": f"{throttle[0]}/{throttle[1]}s" if throttle else None,
         "paced_updates": bot.paced if bot else None,
         "echo_updates": echo.completed if echo else None,
+        "bot_cpu_ms_per_update": r(cpu_ms(bot), 3),
+        "echo_cpu_ms_per_update": r(cpu_ms(echo), 3),
         "sat_p50_ms": r(percentile(bot.latencies, 0.5) * 1000) if bot else None,
         "sat_p99_ms": r(percentile(bot.latencies, 0.99) * 1000) if bot else None,
         "submitted": bot.submitted if bot else None,

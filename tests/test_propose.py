@@ -24,38 +24,42 @@ async def fill_until_review(u: User, photos: int = 1, location: bool = True, org
     await u.send(DESCRIPTION)
     (q,) = await u.replies(1)
     assert "Paso 3 de 7" in q.plain and "Cayma (el suyo)" in q.buttons()[0][0][0]
+    # a pressed step's message becomes the next question, with the choice on top
     await u.press("(el suyo)")
-    _edit, q = await u.replies(2)
-    assert "Paso 4 de 7" in q.plain
-    await u.press("Movilidad y transporte")
-    _edit, q = await u.replies(2)
-    assert "Paso 5 de 7" in q.plain
+    (q,) = await u.replies(1)
+    assert q.edited and q.plain.startswith("Distrito: Cayma ✅\n\nPaso 4 de 7")
+    await u.press("Movilidad y transporte", q)
+    (q,) = await u.replies(1)
+    assert q.edited and q.plain.startswith("Tema: Movilidad y transporte ✅\n\nPaso 5 de 7")
     if photos:
         for _ in range(photos):
             await u.send_photo()
-            await u.replies(1)
+            (q,) = await u.replies(1)
         if photos < 3:
-            await u.press("Continuar")
-            await u.replies(2)
+            await u.press("Continuar", q)
+            (q,) = await u.replies(1)
+            assert q.edited and q.plain.startswith(f"Fotos: {photos} ✅\n\nPaso 6 de 7")
     else:
-        await u.press("Omitir")
-        await u.replies(2)
+        await u.press("Omitir", q)
+        (q,) = await u.replies(1)
+        assert q.edited and q.plain.startswith("Fotos: ninguna ✅\n\nPaso 6 de 7")
     if location:
         await u.send_location(-16.3915, -71.5440)
         (q,) = await u.replies(1)
         assert "Ubicación recibida" in q.plain
     else:
-        await u.press("Omitir")
-        _edit, q = await u.replies(2)
+        await u.press("Omitir", q)
+        (q,) = await u.replies(1)
+        assert q.plain.startswith("Ubicación: sin ubicación ✅")
     assert "Paso 7 de 7" in q.plain
     if org:
-        await u.press("territorial")
-        done, _q = await u.replies(2)
-        assert done.edited and done.plain.startswith("Organización: territorial (junta vecinal")
+        await u.press("territorial", q)
+        (q,) = await u.replies(1)
+        assert q.edited and q.plain.startswith("Organización: territorial (junta vecinal")
+        assert "nombre de la organización" in q.plain
         await u.send(org)
     else:
-        await u.press("título personal")
-        await u.replies(1)
+        await u.press("título personal", q)
     (review,) = await u.replies(1)
     assert "Revise su iniciativa" in review.plain
 
@@ -112,8 +116,8 @@ async def test_correcting_only_the_organisation_type_keeps_its_name(app: App, re
     await resident.press("Organización")
     await resident.replies(2)
     await resident.press("Organización funcional")
-    done, q = await resident.replies(2)
-    assert done.plain.startswith("Organización: funcional")
+    (q,) = await resident.replies(1)
+    assert q.plain.startswith("Organización: funcional")
     assert "Ahora dice:\n«Junta Vecinal Los Álamos»" in q.plain
     await resident.press("Mantener ese nombre", q)
     _edit, review = await resident.replies(2)
@@ -139,7 +143,7 @@ async def test_edit_before_send(app: App, resident: User) -> None:
     await resident.press("Distrito")
     await resident.replies(2)
     await resident.press("Yura")
-    _edit, review = await resident.replies(2)
+    (review,) = await resident.replies(1)
     assert "Distrito: Yura" in review.plain
     # changing it again: the district chosen so far comes first, not called the resident's own
     await resident.press("Distrito")
@@ -157,7 +161,7 @@ async def test_edit_before_send(app: App, resident: User) -> None:
     assert "Foto 1 recibida" in q.plain and "Tiene 1 de 3 fotos" in q.plain
     assert "Continuar" in str(q.buttons()) and "Dejar como está" not in str(q.buttons())
     await resident.press("Continuar")
-    _edit, review = await resident.replies(2)
+    (review,) = await resident.replies(1)
     assert "Revise su iniciativa" in review.plain and "Fotos: 1" in review.plain
     uid = await resident.press("Enviar")
     await resident.replies(2)
@@ -184,15 +188,15 @@ async def test_similar_initiatives_are_shown_before_storing(app: App, resident: 
         await neighbour.send(text)
         await neighbour.replies(1)
     await neighbour.press("(el suyo)")
-    await neighbour.replies(2)
+    await neighbour.replies(1)
     await neighbour.press("Movilidad")
-    await neighbour.replies(2)
+    await neighbour.replies(1)
     await neighbour.press("Omitir")
-    await neighbour.replies(2)
+    await neighbour.replies(1)
     await neighbour.send_location(-16.3917, -71.5442)
     await neighbour.replies(1)
     await neighbour.press("título personal")
-    await neighbour.replies(2)
+    await neighbour.replies(1)
     await neighbour.press("Enviar")
     _edit, similar, question = await neighbour.replies(3)
     assert "parecidas" in similar.plain and TITLE in similar.plain
@@ -291,7 +295,7 @@ async def test_bad_inputs_keep_the_form(app: App, resident: User) -> None:
     await resident.press_data("garbage-data", m.message_id)
     await resident.replies(1)
     await resident.press("Cultura")
-    await resident.replies(2)
+    await resident.replies(1)
     await resident.send_location(-12.05, -77.04)  # Lima: outside the province
     (m,) = await resident.replies(1)
     assert "espero una foto" in m.plain
@@ -299,7 +303,7 @@ async def test_bad_inputs_keep_the_form(app: App, resident: User) -> None:
     (m,) = await resident.replies(1)
     assert "espero una foto" in m.plain
     await resident.press("Omitir")
-    await resident.replies(2)
+    await resident.replies(1)
     await resident.send("aquí")
     (m,) = await resident.replies(1)
     assert "no escrita" in m.plain
@@ -307,9 +311,9 @@ async def test_bad_inputs_keep_the_form(app: App, resident: User) -> None:
     (m,) = await resident.replies(1)
     assert "fuera de la provincia de Arequipa" in m.plain
     await resident.press("Omitir")
-    await resident.replies(2)
+    await resident.replies(1)
     await resident.press("título personal")
-    _e, review = await resident.replies(2)
+    (review,) = await resident.replies(1)
     assert "&lt;b&gt;" not in review.plain and "<b>Parque</b> & <script>alert(1)</script>" in review.plain
     await resident.press("Enviar")
     _e, done = await resident.replies(2)
