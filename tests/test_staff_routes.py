@@ -20,7 +20,7 @@ from aiogram.types import User as TgUser
 from sqlalchemy import func, select
 
 from peam_bot import admin
-from peam_bot.admin.access import StaffAccessMiddleware
+from peam_bot.admin.access import STAFF_STATE_GROUPS, HasPermission, StaffAccessMiddleware
 from peam_bot.app import App
 from peam_bot.emulator.client import User
 from peam_bot.emulator.server import FakeTelegram
@@ -81,6 +81,25 @@ def test_every_staff_handler_has_a_permission_and_the_role_check() -> None:
                 permission = handler.flags.get("permission")
                 assert permission in staff.PERMISSIONS, f"{router.name}.{handler.callback.__name__}"
     assert count >= 30
+
+
+def test_every_staff_message_handler_passes_the_routers_first_check() -> None:
+    """What MaybeStaffMessage lets through covers every staff message handler: a command, a staff
+    conversation state, or a catch-all for files and forwarded messages (HasPermission)."""
+    for router in guarded_routers():
+        for handler in router.message.handlers:
+            name = f"{router.name}.{handler.callback.__name__}"
+            callbacks = [f.callback for f in handler.filters or []]
+            if any(isinstance(cb, Command) for cb in callbacks):
+                continue
+            states = [s for cb in callbacks if isinstance(cb, StateFilter) for s in cb.states]
+            if states and None not in states:
+                groups = {
+                    (s.state if hasattr(s, "state") else s.__full_group_name__).split(":")[0] for s in states
+                }
+                assert groups <= STAFF_STATE_GROUPS, name
+                continue
+            assert any(isinstance(cb, HasPermission) for cb in callbacks), name
 
 
 async def test_resident_gets_a_neutral_refusal_on_every_staff_route(

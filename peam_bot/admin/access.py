@@ -98,6 +98,24 @@ class StaffChat(Filter):
         return message.chat.type == "private" or message.chat.id == settings.staff_chat_id
 
 
+class MaybeStaffMessage(Filter):
+    """The guarded routers' first check of a message. Every staff message handler needs a command
+    (which residents must reach too, to be refused), a staff conversation state, or — outside any
+    conversation — a file sent or a message forwarded (:class:`HasPermission` catch-alls). A
+    resident's ordinary message (the form's texts, photos and locations) is then passed on to the
+    resident handlers after this one check instead of being tried against each staff handler in
+    turn (about two dozen filter checks: a visible part of every update's cost).
+    `tests/test_staff_routes.py` checks that every staff message handler needs one of these."""
+
+    async def __call__(self, message: Message, raw_state: str | None = None) -> bool:
+        text = message.text or message.caption
+        if text is not None and text.startswith("/"):
+            return True
+        if raw_state is not None:
+            return raw_state.split(":", 1)[0] in STAFF_STATE_GROUPS
+        return message.document is not None or message.forward_origin is not None
+
+
 class HasPermission(Filter):
     """For catch-all staff routes (a file sent, a forwarded message) that must let residents'
     messages fall through to the resident handlers instead of refusing them."""
@@ -116,11 +134,14 @@ def staff_routes(name: str) -> Routes:
 
 
 def guard(router: Any) -> Any:
-    router.message.filter(StaffChat())
+    router.message.filter(StaffChat(), MaybeStaffMessage())
     router.callback_query.filter(StaffChat())
     router.message.middleware(StaffAccessMiddleware())
     router.callback_query.middleware(StaffAccessMiddleware())
     return router
 
 
-__all__ = ["F", "StaffAccessMiddleware", "StaffChat", "HasPermission", "guard", "refuse", "staff_routes"]
+__all__ = [
+    "F", "StaffAccessMiddleware", "StaffChat", "HasPermission", "MaybeStaffMessage", "guard", "refuse",
+    "staff_routes",
+]  # fmt: skip
