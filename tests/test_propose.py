@@ -50,7 +50,7 @@ async def fill_until_review(u: User, photos: int = 1, location: bool = True, org
     else:
         await u.press("Omitir", q)
         (q,) = await u.replies(1)
-        assert q.plain.startswith("Ubicación: sin ubicación ✅")
+        assert q.plain.startswith("Ubicación: ninguna ✅")
     assert "Paso 7 de 7" in q.plain
     if org:
         await u.press("territorial", q)
@@ -274,7 +274,7 @@ async def test_bad_inputs_keep_the_form(app: App, resident: User) -> None:
     assert "lo que ya escribió está guardado" in m.plain and "Paso 2 de 7" in m.plain
     await resident.send_photo()
     (m,) = await resident.replies(1)
-    assert "No pude leer eso" in m.plain
+    assert "las fotos van en el paso 5" in m.plain and "Paso 2 de 7" in m.plain
     await resident.send("Queremos un parque con juegos para niños y bancas, el terreno está abandonado.")
     (m,) = await resident.replies(1)
     assert "Paso 3 de 7" in m.plain
@@ -324,6 +324,43 @@ async def test_bad_inputs_keep_the_form(app: App, resident: User) -> None:
     assert "ya no está activo" in resident.callback_answers[-1]["text"]
     async with app.session_factory() as s:
         assert len((await s.execute(select(Initiative))).scalars().all()) == 1
+
+
+async def test_older_copy_of_a_question_and_typed_answers_at_button_steps(
+    app: App, resident: User, tg: FakeTelegram
+) -> None:
+    await onboard(resident)
+    await resident.send("/proponer")
+    await resident.replies(2)
+    await resident.send(TITLE)
+    await resident.replies(1)
+    await resident.send(DESCRIPTION)
+    (older,) = await resident.replies(1)
+    await resident.send_sticker()
+    (newer,) = await resident.replies(1)
+    assert "use los botones" in newer.plain and "Paso 3 de 7" in newer.plain
+    # the older copy pressed: the newest copy (the last message) moves on, the older loses its buttons
+    await resident.press("(el suyo)", older)
+    first, second = await resident.replies(2)
+    moved = first if first.message_id == newer.message_id else second
+    assert moved.edited and moved.plain.startswith("Distrito: Cayma ✅\n\nPaso 4 de 7")
+    assert not (tg.get_message(resident.chat_id, older.message_id) or {}).get("reply_markup")
+    # a theme typed instead of pressed: taken when it is clear, asked again when it is not
+    await resident.send("desarrollo")
+    (m,) = await resident.replies(1)
+    assert "No reconocí ese tema" in m.plain and "Paso 4 de 7" in m.plain
+    await resident.send("cultura")
+    (m,) = await resident.replies(1)
+    assert m.plain.startswith("Tema: Cultura y patrimonio ✅\n\nPaso 5 de 7")
+    await resident.press("Omitir", m)
+    (m,) = await resident.replies(1)
+    await resident.press("Omitir", m)
+    (m,) = await resident.replies(1)
+    assert "Paso 7 de 7" in m.plain
+    await resident.send("No")  # typed at the organisation question
+    (review,) = await resident.replies(1)
+    assert review.plain.startswith("Organización: ninguna, la envía usted ✅")
+    assert "Revise su iniciativa" in review.plain and "Tema: Cultura y patrimonio" in review.plain
 
 
 async def test_start_in_the_middle_of_the_form_keeps_the_draft(app: App, resident: User) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from aiogram import F
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -36,11 +37,13 @@ from peam_bot.routing import Routes
 from peam_bot.services import initiatives, reference
 from peam_bot.services.initiatives import MAX_PHOTOS, Draft, InvalidInput
 from peam_bot.services.rendering import draft_summary, org_type_label, status_label
-from peam_bot.services.text import esc, truncate
+from peam_bot.services.text import esc, strip_accents, truncate
 from peam_bot.storage.models import User
-from peam_bot.telegram import edit_text
+from peam_bot.telegram import edit_text, not_modified
 
 routes = Routes("propose")
+
+QUESTION = "question"  # conversation data: id of the newest message asking the current step
 
 FIELD_NAMES = {
     "title": lambda: _("el título"),
@@ -204,9 +207,13 @@ async def ask(
     note: str | None = None,
     press: CallbackQuery | None = None,
 ) -> None:
-    """Ask the current step's question. After a button press (`press`), the pressed message itself
-    becomes the question — what was chosen (`note`) on top — instead of a new message below it: one
-    message per step to read and scroll past, one request fewer on a slow connection."""
+    """Ask the current step's question. After a button press (`press`), the message that carries the
+    question becomes the next question — what was chosen (`note`) on top — instead of a new message
+    below it: one message per step to read and scroll past, one request fewer on a slow connection.
+
+    That message is the newest question sent (its id is kept in the conversation data): when the
+    resident pressed an older copy of it (asked again after a wrong answer or /ayuda), the newest
+    copy moves on and the pressed one loses its buttons, so the question to answer stays last."""
     draft, data = await load(state)
     # once new photos have started to replace the old ones, the usual photo step (send another or
     # Continuar, which returns to the review screen) says what is going on better than the edit prompt
@@ -215,9 +222,36 @@ async def ask(
     if note:
         text = f"{note}\n\n{text}"
     if press is not None:
-        await answer_and(press, edit_text(message, text, markup))
-    else:
-        await message.answer(text, reply_markup=markup)
+        newest = data.get(QUESTION, message.message_id)
+        if newest == message.message_id:
+            await answer_and(press, edit_text(message, text, markup))
+            return
+        if await answer_and_edit_other(press, message, newest, text, markup):
+            return
+    sent = await message.answer(text, reply_markup=markup)
+    await state.update_data({QUESTION: sent.message_id})
+
+
+async def answer_and_edit_other(
+    press: CallbackQuery, pressed: Message, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+) -> bool:
+    """An older copy of the question was pressed: the newest copy becomes the next question and the
+    pressed one loses its buttons. False when the newest copy cannot be edited any more (the
+    resident deleted it): the caller then sends the question anew."""
+    assert press.bot is not None
+    edit = press.bot.edit_message_text(
+        text=text, chat_id=pressed.chat.id, message_id=message_id, reply_markup=markup
+    )
+    try:
+        await answer_and(press, edit)
+    except TelegramBadRequest as exc:
+        if not not_modified(exc):
+            return False
+    try:
+        await pressed.edit_reply_markup(reply_markup=None)
+    except TelegramBadRequest:
+        pass  # already without buttons
+    return True
 
 
 async def settle_press(query: CallbackQuery) -> Message | None:
@@ -475,10 +509,10 @@ async def skip(query: CallbackQuery, state: FSMContext, session: AsyncSession, l
         nxt, done = Propose.location.state, _("Fotos: ninguna ✅")
     elif current == Propose.location.state:
         draft.latitude = draft.longitude = None
-        nxt, done = Propose.org.state, _("Ubicación: sin ubicación ✅")
+        nxt, done = Propose.org.state, _("Ubicación: ninguna ✅")
     else:
         draft.org_name = draft.org_type = None
-        nxt, done = Propose.review.state, _("Organización: a título personal ✅")
+        nxt, done = Propose.review.state, _("Organización: ninguna, la envía usted ✅")
     await save(state, draft)
     await go(query.message, state, session, locale, nxt, done, query)
 
@@ -665,10 +699,53 @@ async def cancel_declined(
 # --- anything else while the form is open: say what is expected, keep everything -----------------
 
 
+@routes.message(Propose.theme, F.text)
+async def theme_typed(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
+    """A theme typed by name (in the resident's language) instead of pressed, when it is clear."""
+    themes = await reference.themes(session)
+    slug = reference.match_name({s: _(name) for s, name in themes}, message.text or "")
+    if slug is None:
+        await ask(message, state, session, locale, _("No reconocí ese tema. Elíjalo con los botones."))
+        return
+    draft, _d = await load(state)
+    draft.theme = slug
+    await save(state, draft)
+    done = _("Tema: <b>{theme}</b> ✅").format(theme=esc(_(await reference.theme_name(session, slug))))
+    await go(message, state, session, locale, Propose.photos.state, done)
+
+
+NO_ORGANISATION = {
+    "no",
+    "ninguna",
+    "ninguno",
+    "personal",
+    "a titulo personal",
+    "no, a titulo personal",
+    "none",
+}
+
+
+def typed_no(text: str) -> bool:
+    return strip_accents(text.lower()).strip(" .!¡") in NO_ORGANISATION
+
+
+@routes.message(Propose.org, F.text.func(typed_no))
+async def org_typed_no(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
+    """'No' typed at the organisation question: sent in the resident's own name."""
+    draft, _d = await load(state)
+    draft.org_name = draft.org_type = None
+    await save(state, draft)
+    await go(
+        message, state, session, locale, Propose.review.state, _("Organización: ninguna, la envía usted ✅")
+    )
+
+
 @routes.message(StateFilter(Propose))
 async def unexpected_message(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
     current = await state.get_state()
-    if current in (Propose.title.state, Propose.description.state, Propose.org_name.state):
+    if current in (Propose.title.state, Propose.description.state, Propose.org_name.state) and message.photo:
+        note = _("Recibí una foto; las fotos van en el paso 5. Ahora necesito un mensaje de texto.")
+    elif current in (Propose.title.state, Propose.description.state, Propose.org_name.state):
         note = _("No pude leer eso. Necesito un mensaje de texto.")
     elif current == Propose.photos.state:
         note = _("Ahora espero una foto.")
@@ -676,8 +753,8 @@ async def unexpected_message(message: Message, state: FSMContext, session: Async
         note = _("Ya tiene sus fotos (máximo {max}).").format(max=MAX_PHOTOS)
     elif current == Propose.location.state:
         note = _(
-            "Aquí espero una ubicación compartida desde 📎, no escrita. "
-            "Si no puede, pulse Omitir y mencione el lugar en la descripción."
+            "Aquí espero una ubicación compartida desde 📎, no escrita. Si no puede, pulse Omitir; "
+            "en la revisión podrá añadir el lugar a la descripción (✏️ Descripción)."
         )
     else:
         note = _("Para este paso use los botones.")

@@ -57,3 +57,16 @@ def match_district(districts: list[tuple[str, str, bool]], typed: str, cutoff: f
     names = {slug: normalize(name) for slug, name, _m in districts}
     best = process.extractOne(query, names, scorer=fuzz.WRatio, score_cutoff=cutoff)
     return best[2] if best else None
+
+
+def match_name(names: dict[str, str], typed: str, cutoff: float = 85.0) -> str | None:
+    """The key of the option a resident typed by name ("movilidad", "cultura y patrimonio"), when one
+    option fits clearly better than the others ("desarrollo" fits three themes: None)."""
+    query = normalize(typed)
+    if not query:
+        return None
+    choices = {key: normalize(name) for key, name in names.items()}
+    best = process.extract(query, choices, scorer=fuzz.WRatio, score_cutoff=cutoff, limit=2)
+    if not best or (len(best) > 1 and best[1][1] >= best[0][1] - 5):
+        return None
+    return str(best[0][2])
