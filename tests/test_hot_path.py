@@ -68,3 +68,18 @@ async def test_writes_commit_and_roll_back_with_the_session(session_factory: Any
             await conn.run_sync(lambda c: hot.execute(c, _INSERT, {"update_id": 2, "created_at": now}))
     async with session_factory() as s:
         assert await s.scalar(select(func.count()).select_from(ProcessedUpdate)) == 1
+
+
+async def test_rows_read_what_sqlalchemy_reads(session_factory: Any) -> None:
+    stmt = (
+        select(User.id, User.locale, User.blocked_at)
+        .where(User.locale.notin_(("qu",)), User.id > 10)
+        .order_by(User.id)
+    )
+    async with session_factory() as s, s.begin():
+        for i, locale in ((11, "es"), (12, "qu"), (13, "en"), (5, "es")):
+            s.add(User(id=i, locale=locale, consent_at=BLOCKED, consent_version="v", blocked_at=BLOCKED))
+    async with session_factory() as s:
+        fast = await hot.rows(s, stmt)
+        slow = [tuple(r) for r in (await s.execute(stmt)).all()]
+    assert fast == slow == [(11, "es", BLOCKED), (13, "en", BLOCKED)]

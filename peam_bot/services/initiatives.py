@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.i18n import N_
 from peam_bot.services import outbox, text
+from peam_bot.storage import hot
 from peam_bot.storage.models import CodeCounter, Initiative, InitiativeEvent, InitiativePhoto, utcnow
 
 TITLE_MIN, TITLE_MAX = 5, 120
@@ -164,24 +165,24 @@ _fixed: WeakKeyDictionary[Any, dict[tuple[int, str], Fixed]] = WeakKeyDictionary
 _last: WeakKeyDictionary[Any, tuple[list[Any], Candidates]] = WeakKeyDictionary()
 
 
+# (id, code, status) of every initiative a new one may repeat: not declined, not a duplicate, not
+# hidden. Read on every Enviar (thousands of rows: on the short path of storage/hot.py).
+_ELIGIBLE = (
+    select(Initiative.id, Initiative.code, Initiative.status)
+    .where(Initiative.status.notin_(("rechazada", "duplicada")), Initiative.hidden.is_(False))
+    .order_by(Initiative.id)
+)
+
+
 async def similar_candidates(session: AsyncSession) -> Candidates:
     """The initiatives a new one may repeat (not declined, not duplicates, not hidden)."""
     engine = session.sync_session.get_bind()
-    eligible = (Initiative.status.notin_(("rechazada", "duplicada")), Initiative.hidden.is_(False))
-    keys = list(
-        (
-            await session.execute(
-                select(Initiative.id, Initiative.code, Initiative.status)
-                .where(*eligible)
-                .order_by(Initiative.id)
-            )
-        ).all()
-    )
+    keys = await hot.rows(session, _ELIGIBLE)
     last = _last.get(engine)
     if last is not None and last[0] == keys:
         return last[1]
     fixed = _fixed.setdefault(engine, {})
-    missing = [k.id for k in keys if (k.id, k.code) not in fixed]
+    missing = [ident for ident, code, _status in keys if (ident, code) not in fixed]
     for start in range(0, len(missing), 500):
         stmt = select(
             Initiative.id,
@@ -195,10 +196,10 @@ async def similar_candidates(session: AsyncSession) -> Candidates:
             fixed[(r.id, r.code)] = (r.title, r.latitude, r.longitude, *_compared(r.search_text))
     out = Candidates()
     out.titles, out.fulls = [], []
-    for k in keys:
-        f = fixed.get((k.id, k.code))
+    for ident, code, status in keys:
+        f = fixed.get((ident, code))
         if f is not None:
-            out.append(Candidate(k.code, f[0], k.status, f[1], f[2]))
+            out.append(Candidate(code, f[0], status, f[1], f[2]))
             out.titles.append(f[3])
             out.fulls.append(f[4])
     _last[engine] = (keys, out)

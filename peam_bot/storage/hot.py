@@ -87,6 +87,39 @@ def execute(conn: Connection, stmt: Executable, params: Mapping[str, Any]) -> No
         raise _wrapped(plan, args, error) from error
 
 
+_literal_plans: dict[tuple[int, str], tuple[Any, str, tuple[Processor, ...]]] = {}
+
+
+async def rows(session: AsyncSession, stmt: Any) -> list[tuple[Any, ...]]:
+    """All rows of a SELECT whose values are written into it (built once, at import), as tuples:
+    for a read that returns many rows on every call (the candidates of the similar-initiative check),
+    where SQLAlchemy's per-row work is most of the cost."""
+    conn = (await session.connection()).sync_connection
+    raw = sqlite_connection(conn) if conn is not None else None
+    if raw is None:
+        return [tuple(r) for r in (await session.execute(stmt)).all()]
+    dialect = conn.dialect  # type: ignore[union-attr]
+    key = (id(stmt), dialect.name)
+    plan = _literal_plans.get(key)
+    if plan is None:
+        sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        results = tuple(
+            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in stmt.selected_columns
+        )
+        plan = _literal_plans[key] = (stmt, sql, results)
+    _stmt, sql, results = plan
+    try:
+        found = raw.execute(sql).fetchall()
+    except sqlite3.OperationalError:  # a read that meets a lock: SQLAlchemy's path waits as usual
+        return [tuple(r) for r in (await session.execute(stmt)).all()]
+    if any(p is not None for p in results):
+        return [
+            tuple(v if p is None or v is None else p(v) for p, v in zip(results, r, strict=True))
+            for r in found
+        ]
+    return found
+
+
 @dataclass(frozen=True)
 class _Loader:
     stmt: Any
