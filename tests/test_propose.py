@@ -24,6 +24,7 @@ async def fill_until_review(u: User, photos: int = 1, location: bool = True, org
     await u.send(DESCRIPTION)
     (q,) = await u.replies(1)
     assert "Paso 3 de 7" in q.plain and "Cayma (el suyo)" in q.buttons()[0][0][0]
+    assert sum("Cayma" in b[0] for row in q.buttons() for b in row) == 1  # first, and not again below
     # a pressed step's message becomes the next question, with the choice on top
     await u.press("(el suyo)")
     (q,) = await u.replies(1)
@@ -283,7 +284,7 @@ async def test_bad_inputs_keep_the_form(app: App, resident: User) -> None:
     assert "No reconocí ese distrito" in m.plain and "Paso 3 de 7" in m.plain
     await resident.send_sticker()
     (m,) = await resident.replies(1)
-    assert "use los botones" in m.plain and "Paso 3 de 7" in m.plain
+    assert "Elija el distrito con los botones o escriba su nombre" in m.plain and "Paso 3 de 7" in m.plain
     await resident.send("cerro colorao")  # typed instead of pressed, with a typo
     (m,) = await resident.replies(1)
     assert "Distrito: Cerro Colorado ✅" in m.plain and "Paso 4 de 7" in m.plain
@@ -338,17 +339,18 @@ async def test_older_copy_of_a_question_and_typed_answers_at_button_steps(
     (older,) = await resident.replies(1)
     await resident.send_sticker()
     (newer,) = await resident.replies(1)
-    assert "use los botones" in newer.plain and "Paso 3 de 7" in newer.plain
+    assert "escriba su nombre" in newer.plain and "Paso 3 de 7" in newer.plain
     # the older copy pressed: the newest copy (the last message) moves on, the older loses its buttons
     await resident.press("(el suyo)", older)
     first, second = await resident.replies(2)
     moved = first if first.message_id == newer.message_id else second
     assert moved.edited and moved.plain.startswith("Distrito: Cayma ✅\n\nPaso 4 de 7")
-    assert not (tg.get_message(resident.chat_id, older.message_id) or {}).get("reply_markup")
+    now_older = tg.get_message(resident.chat_id, older.message_id) or {}
+    assert now_older.get("text") == "Distrito: Cayma ✅" and not now_older.get("reply_markup")
     # a theme typed instead of pressed: taken when it is clear, asked again when it is not
     await resident.send("desarrollo")
     (m,) = await resident.replies(1)
-    assert "No reconocí ese tema" in m.plain and "Paso 4 de 7" in m.plain
+    assert "No supe cuál tema es" in m.plain and "Paso 4 de 7" in m.plain
     await resident.send("cultura")
     (m,) = await resident.replies(1)
     assert m.plain.startswith("Tema: Cultura y patrimonio ✅\n\nPaso 5 de 7")
@@ -361,6 +363,17 @@ async def test_older_copy_of_a_question_and_typed_answers_at_button_steps(
     (review,) = await resident.replies(1)
     assert review.plain.startswith("Organización: ninguna, la envía usted ✅")
     assert "Revise su iniciativa" in review.plain and "Tema: Cultura y patrimonio" in review.plain
+
+
+async def test_proponer_before_the_notice_opens_the_form_after_onboarding(app: App, resident: User) -> None:
+    await resident.send("/proponer")
+    _welcome, notice = await resident.replies(2)
+    assert "Acepta" in notice.plain
+    await resident.press("Acepto")
+    await resident.replies(2)
+    await resident.press("Cayma")
+    *_rest, step = await resident.replies(4)  # district confirmed, menu, the form's intro, its first step
+    assert "Paso 1 de 7" in step.plain
 
 
 async def test_start_in_the_middle_of_the_form_keeps_the_draft(app: App, resident: User) -> None:

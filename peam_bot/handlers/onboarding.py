@@ -201,6 +201,11 @@ async def change_district(message: Message, state: FSMContext, session: AsyncSes
     await ask_district(message, session, current=user.district)
 
 
+# commands that, sent before the privacy notice was accepted, are carried out once onboarding ends
+# (as the deep link of the same name: handlers/deeplinks.py)
+KEPT_COMMANDS = {"/proponer": "proponer", "/propose": "proponer"}
+
+
 @routes.message(~Registered())
 async def needs_consent(message: Message, state: FSMContext, locale: str) -> None:
     """Anyone who has not accepted the privacy notice sees it first; nothing is stored."""
@@ -210,7 +215,9 @@ async def needs_consent(message: Message, state: FSMContext, locale: str) -> Non
             reply_markup=consent_keyboard(),
         )
         return
-    await begin(message, state, locale, None)
+    words = (message.text or "").split(maxsplit=1)
+    command = words[0].split("@", 1)[0].lower() if words else ""
+    await begin(message, state, locale, KEPT_COMMANDS.get(command))
 
 
 @routes.callback_query(~Registered())

@@ -226,18 +226,23 @@ async def ask(
         if newest == message.message_id:
             await answer_and(press, edit_text(message, text, markup))
             return
-        if await answer_and_edit_other(press, message, newest, text, markup):
+        if await answer_and_edit_other(press, message, newest, text, markup, note):
             return
     sent = await message.answer(text, reply_markup=markup)
     await state.update_data({QUESTION: sent.message_id})
 
 
 async def answer_and_edit_other(
-    press: CallbackQuery, pressed: Message, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+    press: CallbackQuery,
+    pressed: Message,
+    message_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    note: str | None,
 ) -> bool:
     """An older copy of the question was pressed: the newest copy becomes the next question and the
-    pressed one loses its buttons. False when the newest copy cannot be edited any more (the
-    resident deleted it): the caller then sends the question anew."""
+    pressed one shows what was chosen there (`note`), without buttons. False when the newest copy
+    cannot be edited any more (the resident deleted it): the caller then sends the question anew."""
     assert press.bot is not None
     edit = press.bot.edit_message_text(
         text=text, chat_id=pressed.chat.id, message_id=message_id, reply_markup=markup
@@ -248,9 +253,12 @@ async def answer_and_edit_other(
         if not not_modified(exc):
             return False
     try:
-        await pressed.edit_reply_markup(reply_markup=None)
+        if note:
+            await pressed.edit_text(note)
+        else:
+            await pressed.edit_reply_markup(reply_markup=None)
     except TelegramBadRequest:
-        pass  # already without buttons
+        pass  # already as it should be
     return True
 
 
@@ -705,7 +713,7 @@ async def theme_typed(message: Message, state: FSMContext, session: AsyncSession
     themes = await reference.themes(session)
     slug = reference.match_name({s: _(name) for s, name in themes}, message.text or "")
     if slug is None:
-        await ask(message, state, session, locale, _("No reconocí ese tema. Elíjalo con los botones."))
+        await ask(message, state, session, locale, _("No supe cuál tema es. Elíjalo con los botones."))
         return
     draft, _d = await load(state)
     draft.theme = slug
@@ -756,6 +764,10 @@ async def unexpected_message(message: Message, state: FSMContext, session: Async
             "Aquí espero una ubicación compartida desde 📎, no escrita. Si no puede, pulse Omitir; "
             "en la revisión podrá añadir el lugar a la descripción (✏️ Descripción)."
         )
+    elif current == Propose.district.state:
+        note = _("Elija el distrito con los botones o escriba su nombre.")
+    elif current == Propose.theme.state:
+        note = _("Elija el tema con los botones o escriba su nombre.")
     else:
         note = _("Para este paso use los botones.")
     await ask(message, state, session, locale, note)

@@ -164,20 +164,21 @@ def _district_keyboard(
     districts: list[tuple[str, str, bool]], purpose: str, page: str, current: str | None, editing: bool
 ) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
-    if current and purpose == "fm" and page == "main":
-        name = next((n for s, n, _m in districts if s == current), current)
+    first = current if current and purpose == "fm" and page == "main" else None
+    if first:
+        name = next((n for s, n, _m in districts if s == first), first)
         rows.append(
             [
                 InlineKeyboardButton(
                     text=(
                         _("📍 {district} (el elegido)") if editing else _("📍 {district} (el suyo)")
                     ).format(district=name),
-                    callback_data=DistrictCb(purpose=purpose, slug=current).pack(),
+                    callback_data=DistrictCb(purpose=purpose, slug=first).pack(),
                 )
             ]
         )
     metro = page == "main"
-    chosen = [(s, n) for s, n, m in districts if m == metro]
+    chosen = [(s, n) for s, n, m in districts if m == metro and s != first]  # not twice
     buttons = [
         InlineKeyboardButton(text=n, callback_data=DistrictCb(purpose=purpose, slug=s).pack())
         for s, n in chosen
