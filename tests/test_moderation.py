@@ -652,7 +652,7 @@ async def test_hide_block_and_admin_undo(
     (again,) = await resident.replies(1, timeout=10)
     assert "Ya puede volver a enviar" in again.plain
     await resident.send("/proponer")
-    await resident.replies(2)  # the form starts
+    await resident.replies(1)  # the form starts
     async with app.session_factory() as s:
         actions = [
             e.action for e in await audit.all_entries(s) if e.target in (code, f"user:{resident.user_id}")

@@ -143,7 +143,7 @@ async def test_deep_link_survives_onboarding(app: App, resident: User) -> None:
     other = User(resident.tg, 700_002)
     await onboard(other)
     await other.send("/proponer")
-    await other.replies(2)
+    await other.replies(1)
     await resident.send("/start ini_INI-2026-00001")
     await resident.replies(2)
     await resident.press("Acepto")

@@ -17,7 +17,7 @@ DESCRIPTION = "Los niños del colegio cruzan la avenida sin semáforo y ya hubo 
 
 async def fill_until_review(u: User, photos: int = 1, location: bool = True, org: str | None = None) -> None:
     await u.send("/proponer")
-    await u.replies(2)
+    await u.replies(1)
     await u.send(TITLE)
     (q,) = await u.replies(1)
     assert "Paso 2 de 7" in q.plain
@@ -181,7 +181,7 @@ async def test_similar_initiatives_are_shown_before_storing(app: App, resident: 
     neighbour = User(resident.tg, 700_010, "Luis")
     await onboard(neighbour)
     await neighbour.send("/proponer")
-    await neighbour.replies(2)
+    await neighbour.replies(1)
     for text in (
         "Semaforo peatonal av ejercito",
         "Necesitamos un semáforo para los niños que cruzan la avenida Ejército.",
@@ -199,8 +199,9 @@ async def test_similar_initiatives_are_shown_before_storing(app: App, resident: 
     await neighbour.press("título personal")
     await neighbour.replies(1)
     await neighbour.press("Enviar")
-    _edit, similar, question = await neighbour.replies(3)
-    assert "parecidas" in similar.plain and TITLE in similar.plain
+    _edit, question = await neighbour.replies(2)  # the similar ones listed above the question
+    assert "parecidas" in question.plain and TITLE in question.plain
+    assert "¿Envía su iniciativa de todos modos?" in question.plain
     uid = await neighbour.press("No enviar")
     _edit, bye = await neighbour.replies(2)
     assert "no envié" in bye.plain
@@ -213,7 +214,7 @@ async def test_similar_initiatives_are_shown_before_storing(app: App, resident: 
 async def test_cancel_button_asks_first(app: App, resident: User) -> None:
     await onboard(resident)
     await resident.send("/proponer")
-    await resident.replies(2)
+    await resident.replies(1)
     await resident.send(TITLE)
     await resident.replies(1)
     await resident.press("Cancelar")
@@ -235,7 +236,7 @@ async def test_cancel_button_asks_first(app: App, resident: User) -> None:
 async def test_cancel_leaves_nothing(app: App, resident: User) -> None:
     await onboard(resident)
     await resident.send("/proponer")
-    await resident.replies(2)
+    await resident.replies(1)
     await resident.send(TITLE)
     await resident.replies(1)
     uid = await resident.send("/cancelar")
@@ -251,7 +252,7 @@ async def test_cancel_leaves_nothing(app: App, resident: User) -> None:
 async def test_bad_inputs_keep_the_form(app: App, resident: User) -> None:
     await onboard(resident)
     await resident.send("/proponer")
-    await resident.replies(2)
+    await resident.replies(1)
     await resident.send_sticker()
     (m,) = await resident.replies(1)
     assert "No pude leer eso" in m.plain and "título" in m.plain
@@ -332,7 +333,7 @@ async def test_older_copy_of_a_question_and_typed_answers_at_button_steps(
 ) -> None:
     await onboard(resident)
     await resident.send("/proponer")
-    await resident.replies(2)
+    await resident.replies(1)
     await resident.send(TITLE)
     await resident.replies(1)
     await resident.send(DESCRIPTION)
@@ -372,14 +373,14 @@ async def test_proponer_before_the_notice_opens_the_form_after_onboarding(app: A
     await resident.press("Acepto")
     await resident.replies(2)
     await resident.press("Cayma")
-    *_rest, step = await resident.replies(4)  # district confirmed, menu, the form's intro, its first step
+    *_rest, step = await resident.replies(3)  # district confirmed, menu, the form's first step
     assert "Paso 1 de 7" in step.plain
 
 
 async def test_start_in_the_middle_of_the_form_keeps_the_draft(app: App, resident: User) -> None:
     await onboard(resident)
     await resident.send("/proponer")
-    await resident.replies(2)
+    await resident.replies(1)
     await resident.send(TITLE)
     await resident.replies(1)
     await resident.send("/start")

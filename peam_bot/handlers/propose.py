@@ -320,13 +320,11 @@ async def start_form(
         return
     await state.set_state(Propose.title)
     await state.set_data({"draft": Draft(district=user.district).to_dict()})
-    await message.answer(
-        _(
-            "Vamos a preparar su iniciativa en 7 pasos cortos. Nada se envía hasta que usted lo confirme.\n"
-            "Puede salir en cualquier momento con /cancelar."
-        )
+    intro = _(
+        "Vamos a preparar su iniciativa en 7 pasos cortos. Nada se envía hasta que usted lo confirme.\n"
+        "Puede salir en cualquier momento con /cancelar."
     )
-    await ask(message, state, session, locale)
+    await ask(message, state, session, locale, intro)  # one message: what is coming, then step 1
 
 
 @routes.message(Command("proponer", "propose"), StateFilter(None), Registered())
@@ -603,8 +601,7 @@ async def send(
                 f"• <b>{esc(s.code)}</b> · {esc(truncate(s.title, 70))} ({esc(status_label(s.status, locale))})"
             )
         await state.set_state(Propose.similar)
-        await query.message.answer("\n".join(lines))
-        await ask(query.message, state, session, locale)
+        await ask(query.message, state, session, locale, "\n".join(lines))  # the list, then the question
         return
     await submit(query.message, state, session, user, draft, settings)
 
