@@ -40,31 +40,42 @@ def sqlite_connection(conn: Connection) -> sqlite3.Connection | None:
     return None
 
 
+def _processed(values: Any, procs: tuple[Processor, ...]) -> tuple[Any, ...]:
+    return tuple(v if p is None or v is None else p(v) for v, p in zip(values, procs, strict=True))
+
+
 @dataclass(frozen=True)
 class _Plan:
     stmt: Any  # kept so that the id used as the cache key is never reused
     sql: str
     names: tuple[str, ...]
     binds: tuple[Processor, ...]
+    results: tuple[Processor, ...]  # of the selected columns (a SELECT), as SQLAlchemy applies them
+    converts: bool  # some selected column has a result processor
 
     def args(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(
-            value if proc is None or value is None else proc(value)
-            for value, proc in zip((params[n] for n in self.names), self.binds, strict=True)
-        )
+        return _processed((params[n] for n in self.names), self.binds)
+
+    def row(self, values: Any) -> Any:
+        return _processed(values, self.results) if self.converts else values
 
 
-_plans: dict[tuple[int, str], _Plan] = {}
+_plans: dict[tuple[int, str, bool], _Plan] = {}
 
 
-def _plan(stmt: Executable, dialect: Dialect) -> _Plan:
-    key = (id(stmt), dialect.name)
+def _plan(stmt: Any, dialect: Dialect, literal: bool = False) -> _Plan:
+    """`literal`: the statement's values are written into its SQL (no parameters)."""
+    key = (id(stmt), dialect.name, literal)
     plan = _plans.get(key)
     if plan is None:
-        compiled = stmt.compile(dialect=dialect)  # type: ignore[attr-defined]
-        names = tuple(compiled.positiontup or ())
+        kwargs = {"compile_kwargs": {"literal_binds": True}} if literal else {}
+        compiled = stmt.compile(dialect=dialect, **kwargs)
+        names = () if literal else tuple(compiled.positiontup or ())
         binds = tuple(compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names)
-        plan = _plans[key] = _Plan(stmt, str(compiled), names, binds)
+        columns = getattr(stmt, "selected_columns", ())
+        results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+        converts = any(p is not None for p in results)
+        plan = _plans[key] = _Plan(stmt, str(compiled), names, binds, results, converts)
     return plan
 
 
@@ -87,9 +98,6 @@ def execute(conn: Connection, stmt: Executable, params: Mapping[str, Any]) -> No
         raise _wrapped(plan, args, error) from error
 
 
-_literal_plans: dict[tuple[int, str], tuple[Any, str, tuple[Processor, ...]]] = {}
-
-
 async def rows(session: AsyncSession, stmt: Any) -> list[tuple[Any, ...]]:
     """All rows of a SELECT whose values are written into it (built once, at import), as tuples:
     for a read that returns many rows on every call (the candidates of the similar-initiative check),
@@ -98,33 +106,18 @@ async def rows(session: AsyncSession, stmt: Any) -> list[tuple[Any, ...]]:
     raw = sqlite_connection(conn) if conn is not None else None
     if raw is None:
         return [tuple(r) for r in (await session.execute(stmt)).all()]
-    dialect = conn.dialect  # type: ignore[union-attr]
-    key = (id(stmt), dialect.name)
-    plan = _literal_plans.get(key)
-    if plan is None:
-        sql = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-        results = tuple(
-            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in stmt.selected_columns
-        )
-        plan = _literal_plans[key] = (stmt, sql, results)
-    _stmt, sql, results = plan
+    plan = _plan(stmt, conn.dialect, literal=True)  # type: ignore[union-attr]
     try:
-        found = raw.execute(sql).fetchall()
+        found = raw.execute(plan.sql).fetchall()
     except sqlite3.OperationalError:  # a read that meets a lock: SQLAlchemy's path waits as usual
         return [tuple(r) for r in (await session.execute(stmt)).all()]
-    if any(p is not None for p in results):
-        return [
-            tuple(v if p is None or v is None else p(v) for p, v in zip(results, r, strict=True))
-            for r in found
-        ]
-    return found
+    return [plan.row(r) for r in found] if plan.converts else found
 
 
 @dataclass(frozen=True)
 class _Loader:
     stmt: Any
     keys: tuple[str, ...]  # attribute names, in the order of the selected columns
-    results: dict[str, tuple[Processor, ...]]  # per dialect name
 
 
 _loaders: dict[type, _Loader] = {}
@@ -137,10 +130,10 @@ def _loader(model: type) -> _Loader:
         table = mapper.local_table
         assert isinstance(table, Table)
         (pk,) = mapper.primary_key
-        columns = [c for c in table.columns]
+        columns = list(table.columns)
         keys = tuple(mapper.get_property_by_column(c).key for c in columns)
         stmt = select(*columns).where(pk == bindparam("pk"))
-        loader = _loaders[model] = _Loader(stmt, keys, {})
+        loader = _loaders[model] = _Loader(stmt, keys)
     return loader
 
 
@@ -156,23 +149,15 @@ async def get(session: AsyncSession, model: type[T], pk: Any) -> T | None:
     if raw is None:
         return await session.get(model, pk)
     loader = _loader(model)
-    dialect = conn.dialect  # type: ignore[union-attr]
-    plan = _plan(loader.stmt, dialect)
+    plan = _plan(loader.stmt, conn.dialect)  # type: ignore[union-attr]
     try:
         row = raw.execute(plan.sql, plan.args({"pk": pk})).fetchone()
     except sqlite3.OperationalError:  # a read that meets a lock (SQLite recovering its log): wait as usual
         return await session.get(model, pk)
     if row is None:
         return None
-    results = loader.results.get(dialect.name)
-    if results is None:
-        results = loader.results[dialect.name] = tuple(
-            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in loader.stmt.selected_columns
-        )
     obj = inspect(model).class_manager.new_instance()
-    values = obj.__dict__
-    for key, proc, value in zip(loader.keys, results, row, strict=True):
-        values[key] = value if proc is None or value is None else proc(value)
+    obj.__dict__.update(zip(loader.keys, plan.row(row), strict=True))
     make_transient_to_detached(obj)
     sync.add(obj)
     return obj  # type: ignore[no-any-return]
