@@ -128,7 +128,9 @@ async def test_correcting_only_the_organisation_type_keeps_its_name(app: App, re
 async def test_edit_before_send(app: App, resident: User) -> None:
     await onboard(resident)
     await fill_until_review(resident, photos=0, location=False)
-    assert "Fotos: ninguna" in resident.last().plain  # as the step said, not "0"
+    review = resident.last()
+    assert "Fotos: ninguna" in review.plain  # as the step said, not "0"
+    assert "Ubicación: ninguna" in review.plain and "Organización: ninguna, la envía usted" in review.plain
     await resident.press("Descripción")
     _edit, q = await resident.replies(2)
     assert "Ahora dice" in q.plain and DESCRIPTION in q.plain

@@ -45,7 +45,7 @@ async def draft_summary(session: AsyncSession, draft: Draft, locale: str) -> str
         _("<b>Tema:</b> {theme}").format(theme=esc(_(await reference.theme_name(session, draft.theme)))),
         _("<b>Fotos:</b> {n}").format(n=len(draft.photos) or _("ninguna")),
         _("<b>Ubicación:</b> {where}").format(
-            where=_("compartida") if draft.latitude is not None else _("sin ubicación")
+            where=_("compartida") if draft.latitude is not None else _("ninguna")
         ),
     ]
     if draft.org_name:
@@ -55,7 +55,7 @@ async def draft_summary(session: AsyncSession, draft: Draft, locale: str) -> str
             )
         )
     else:
-        lines.append(_("<b>Organización:</b> a título personal"))
+        lines.append(_("<b>Organización:</b> ninguna, la envía usted"))
     lines += ["", _("Si todo está bien, pulse <b>Enviar</b>. Puede corregir cualquier dato antes.")]
     return "\n".join(lines)
 
