@@ -401,12 +401,25 @@ async def got_district(
     )
     if slug is None:
         return
+    await chose_district(query.message, state, session, locale, draft, slug, query)
+
+
+async def chose_district(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    locale: str,
+    draft: Draft,
+    slug: str,
+    press: CallbackQuery | None = None,
+) -> None:
+    """A district pressed or typed: keep it, confirm it and ask for the theme."""
     draft.district = slug
     await save(state, draft)
     done = _("Distrito: <b>{district}</b> ✅").format(
-        district=esc(await reference.district_name(session, draft.district))
+        district=esc(await reference.district_name(session, slug))
     )
-    await go(query.message, state, session, locale, Propose.theme.state, done, query)
+    await go(message, state, session, locale, Propose.theme.state, done, press)
 
 
 @routes.message(Propose.district, F.text)
@@ -417,18 +430,7 @@ async def district_typed(message: Message, state: FSMContext, session: AsyncSess
         await ask(message, state, session, locale, _("No reconocí ese distrito. Elíjalo con los botones."))
         return
     draft, _d = await load(state)
-    draft.district = slug
-    await save(state, draft)
-    await go(
-        message,
-        state,
-        session,
-        locale,
-        Propose.theme.state,
-        _("Distrito: <b>{district}</b> ✅").format(
-            district=esc(await reference.district_name(session, slug))
-        ),
-    )
+    await chose_district(message, state, session, locale, draft, slug)
 
 
 @routes.callback_query(ThemeCb.filter(), Propose.theme)
@@ -440,11 +442,23 @@ async def got_theme(
     if callback_data.slug not in {s for s, _n in await reference.themes(session)}:
         await query.answer(_("Ese botón ya no está activo."))
         return
+    await chose_theme(query.message, state, session, locale, callback_data.slug, query)
+
+
+async def chose_theme(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    locale: str,
+    slug: str,
+    press: CallbackQuery | None = None,
+) -> None:
+    """A theme pressed or typed: keep it, confirm it and ask for photos."""
     draft, _d = await load(state)
-    draft.theme = callback_data.slug
+    draft.theme = slug
     await save(state, draft)
-    done = _("Tema: <b>{theme}</b> ✅").format(theme=esc(_(await reference.theme_name(session, draft.theme))))
-    await go(query.message, state, session, locale, Propose.photos.state, done, query)
+    done = _("Tema: <b>{theme}</b> ✅").format(theme=esc(_(await reference.theme_name(session, slug))))
+    await go(message, state, session, locale, Propose.photos.state, done, press)
 
 
 @routes.message(Propose.photos, F.photo)
@@ -518,7 +532,7 @@ async def skip(query: CallbackQuery, state: FSMContext, session: AsyncSession, l
         nxt, done = Propose.org.state, _("Ubicación: ninguna ✅")
     else:
         draft.org_name = draft.org_type = None
-        nxt, done = Propose.review.state, _("Organización: ninguna, la envía usted ✅")
+        nxt, done = Propose.review.state, no_organisation_line()
     await save(state, draft)
     await go(query.message, state, session, locale, nxt, done, query)
 
@@ -712,11 +726,7 @@ async def theme_typed(message: Message, state: FSMContext, session: AsyncSession
     if slug is None:
         await ask(message, state, session, locale, _("No supe cuál tema es. Elíjalo con los botones."))
         return
-    draft, _d = await load(state)
-    draft.theme = slug
-    await save(state, draft)
-    done = _("Tema: <b>{theme}</b> ✅").format(theme=esc(_(await reference.theme_name(session, slug))))
-    await go(message, state, session, locale, Propose.photos.state, done)
+    await chose_theme(message, state, session, locale, slug)
 
 
 NO_ORGANISATION = {
@@ -730,6 +740,10 @@ NO_ORGANISATION = {
 }
 
 
+def no_organisation_line() -> str:
+    return _("Organización: ninguna, la envía usted ✅")
+
+
 def typed_no(text: str) -> bool:
     return strip_accents(text.lower()).strip(" .!¡") in NO_ORGANISATION
 
@@ -740,9 +754,7 @@ async def org_typed_no(message: Message, state: FSMContext, session: AsyncSessio
     draft, _d = await load(state)
     draft.org_name = draft.org_type = None
     await save(state, draft)
-    await go(
-        message, state, session, locale, Propose.review.state, _("Organización: ninguna, la envía usted ✅")
-    )
+    await go(message, state, session, locale, Propose.review.state, no_organisation_line())
 
 
 @routes.message(StateFilter(Propose))

@@ -116,6 +116,7 @@ async def rows(session: AsyncSession, stmt: Any) -> list[tuple[Any, ...]]:
 
 @dataclass(frozen=True)
 class _Loader:
+    mapper: Any
     stmt: Any
     keys: tuple[str, ...]  # attribute names, in the order of the selected columns
 
@@ -133,7 +134,7 @@ def _loader(model: type) -> _Loader:
         columns = list(table.columns)
         keys = tuple(mapper.get_property_by_column(c).key for c in columns)
         stmt = select(*columns).where(pk == bindparam("pk"))
-        loader = _loaders[model] = _Loader(stmt, keys)
+        loader = _loaders[model] = _Loader(mapper, stmt, keys)
     return loader
 
 
@@ -141,14 +142,14 @@ async def get(session: AsyncSession, model: type[T], pk: Any) -> T | None:
     """`session.get(model, pk)` for a model of plain columns (no relationship loaded with it): the
     object is the session's own, persistent, and its changes are flushed as usual."""
     sync = session.sync_session
-    found = sync.identity_map.get(inspect(model).identity_key_from_primary_key((pk,)))
+    loader = _loader(model)
+    found = sync.identity_map.get(loader.mapper.identity_key_from_primary_key((pk,)))
     if found is not None:
         return found  # type: ignore[no-any-return]
     conn = (await session.connection()).sync_connection
     raw = sqlite_connection(conn) if conn is not None else None
     if raw is None:
         return await session.get(model, pk)
-    loader = _loader(model)
     plan = _plan(loader.stmt, conn.dialect)  # type: ignore[union-attr]
     try:
         row = raw.execute(plan.sql, plan.args({"pk": pk})).fetchone()
@@ -156,7 +157,7 @@ async def get(session: AsyncSession, model: type[T], pk: Any) -> T | None:
         return await session.get(model, pk)
     if row is None:
         return None
-    obj = inspect(model).class_manager.new_instance()
+    obj = loader.mapper.class_manager.new_instance()
     obj.__dict__.update(zip(loader.keys, plan.row(row), strict=True))
     make_transient_to_detached(obj)
     sync.add(obj)
