@@ -14,7 +14,13 @@ from bench.common import STAFF_CHAT, TOKEN, BenchTelegram
 
 class BotProcess:
     def __init__(
-        self, module: str, args: list[str], tg: BenchTelegram, log_path: Path, db_url: str = ""
+        self,
+        module: str,
+        args: list[str],
+        tg: BenchTelegram,
+        log_path: Path,
+        db_url: str = "",
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PEAM_")}
         env.update(
@@ -25,6 +31,7 @@ class BotProcess:
         )
         if db_url:
             env["PEAM_DATABASE_URL"] = db_url
+        env.update(extra_env or {})
         self.tg = tg
         self.log_path = log_path
         self._log = log_path.open("ab")

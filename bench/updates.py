@@ -45,8 +45,9 @@ def err(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def bot_settings(tg: BenchTelegram, db_url: str) -> Settings:
-    """Production defaults except where the bot must find the emulator, the database and staff chat."""
+def bot_settings(tg: BenchTelegram, db_url: str, **overrides: Any) -> Settings:
+    """Production defaults except where the bot must find the emulator, the database and staff chat
+    (and `overrides`)."""
     values: dict[str, Any] = {
         "bot_token": TOKEN,
         "telegram_api_url": tg.base_url,
@@ -54,6 +55,7 @@ def bot_settings(tg: BenchTelegram, db_url: str) -> Settings:
         "staff_chat_id": STAFF_CHAT,
         "redis_url": None,
         "log_level": "WARNING",
+        **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
@@ -131,15 +133,29 @@ async def closed_loop(
     return stats
 
 
+# The saturation run's throttle limit (updates per window per resident; the production window):
+# one no resident of the closed loop reaches. At the production limit (15 per 3 s) a simulated
+# resident can send at most 5 updates/s, so 100 of them can never offer the bot more than 500
+# updates/s: on a fast machine the figure measured the throttle, not the bot (the echo bot has none).
+# The middleware still runs and counts every update, as in production; the latency run keeps the
+# production limit.
+SATURATION_THROTTLE_LIMIT = 1000
+
+
 async def start_bot(
-    args: argparse.Namespace, tg: BenchTelegram, workdir: Path, name: str
+    args: argparse.Namespace, tg: BenchTelegram, workdir: Path, name: str, saturation: bool = False
 ) -> tuple[Callable[[], Awaitable[int]], tuple[int, float] | None, Callable[[], float | None]]:
     """The bot on the emulator: its own process (`peam-bot run`, the default) or in this process.
     Returns a stopper (giving the number of WARNING+ lines the bot logged), its throttle and a reader
-    of the CPU time its process used (None in process)."""
+    of the CPU time its process used (None in process). `saturation`: with the saturation run's
+    throttle limit (`SATURATION_THROTTLE_LIMIT`)."""
     db_url = f"sqlite+aiosqlite:///{workdir / (name + '.db')}"
+    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    overrides: dict[str, Any] = {}
+    if saturation and defaults.throttle_limit > 0:
+        overrides["throttle_limit"] = SATURATION_THROTTLE_LIMIT
     if args.in_process:
-        app = await App.create(bot_settings(tg, db_url))
+        app = await App.create(bot_settings(tg, db_url, **overrides))
         await app.start_polling()
 
         async def stop_app() -> int:
@@ -147,21 +163,22 @@ async def start_bot(
             return 0
 
         return stop_app, live_throttle(app), lambda: None
-    proc = BotProcess("peam_bot.cli", ["run"], tg, workdir / f"{name}.log", db_url)
+    env = {f"PEAM_{k.upper()}": str(v) for k, v in overrides.items()}
+    proc = BotProcess("peam_bot.cli", ["run"], tg, workdir / f"{name}.log", db_url, env)
     await proc.ready()
 
     async def stop_proc() -> int:
         await proc.stop()
         return proc.warnings()
 
-    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
-    throttle = (defaults.throttle_limit, defaults.throttle_window) if defaults.throttle_limit > 0 else None
+    limit = overrides.get("throttle_limit", defaults.throttle_limit)
+    throttle = (limit, defaults.throttle_window) if limit > 0 else None
     return stop_proc, throttle, proc.cpu_seconds
 
 
 async def bot_saturation(args: argparse.Namespace, workdir: Path) -> tuple[Stats, tuple[int, float] | None]:
     tg = await start_emulator()
-    stop, throttle, cpu = await start_bot(args, tg, workdir, "saturation")
+    stop, throttle, cpu = await start_bot(args, tg, workdir, "saturation", saturation=True)
     try:
         stats = await closed_loop(
             "bot",
@@ -286,7 +303,7 @@ async def bot_latency(args: argparse.Namespace, workdir: Path) -> tuple[Stats, d
     ]
     for r in people:
         gate.warm[r.chat_id] = 3 + rng.randrange(12)  # onboarding + 0..11 steps into the form
-    info: dict[str, Any] = {}
+    info: dict[str, Any] = {"throttle": throttle}
     try:
         tasks = [asyncio.create_task(r.run_bot_flow()) for r in people]
         t_warm = time.monotonic()
@@ -318,7 +335,7 @@ async def bot_latency(args: argparse.Namespace, workdir: Path) -> tuple[Stats, d
             k += 1
         gate.stop()
         await drain(tasks, args.reply_timeout + 2)
-        info = {
+        info |= {
             "emitted": emitted,
             "missed_ticks": missed,
             "rate": emitted / args.latency_duration,
@@ -383,6 +400,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             )
             lat, lat_info = await bot_latency(args, workdir)
 
+    lat_throttle = lat_info.get("throttle")
     bot_rate = bot.completed / args.duration if bot else None
     echo_rate = echo.completed / args.duration if echo else None
     ratio = bot_rate / echo_rate if bot_rate is not None and echo_rate else None
@@ -411,6 +429,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "think_ms": r(bot.think_s * 1000 / max(1, bot.sent), 2) if bot else None,
         "think_policy": "pause only when needed to stay under the bot's throttle (per resident)",
         "throttle": f"{throttle[0]}/{throttle[1]}s" if throttle else None,
+        "latency_throttle": f"{lat_throttle[0]}/{lat_throttle[1]}s" if lat_throttle else None,
         "paced_updates": bot.paced if bot else None,
         "echo_updates": echo.completed if echo else None,
         "bot_cpu_ms_per_update": r(cpu_ms(bot), 3),
