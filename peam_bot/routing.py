@@ -88,18 +88,30 @@ class Routes:
 
     def router(self) -> Router:
         router = Router(name=self.name)
-        prefixes = self.callback_prefixes()
-        if prefixes:
-            # one check for the whole router instead of one failed unpack per handler (a CallbackData
-            # without fields packs to its bare prefix)
-            starts = tuple(prefixes)
-            bare = frozenset(p[:-1] for p in prefixes)
-            router.callback_query.filter(
-                Inline(lambda q: q.data is not None and (q.data.startswith(starts) or q.data in bare))
-            )
+        prefix_filter = callback_prefix_filter(self)
+        if prefix_filter is not None:
+            # one check for the whole router instead of one failed unpack per handler
+            router.callback_query.filter(prefix_filter)
         if self.private_only:
             router.message.filter(inline(F.chat.type == "private"))
             router.callback_query.filter(inline(F.message.chat.type == "private"))
         for observer, fn, filters, kwargs in self._entries:
             getattr(router, observer).register(fn, *(inline(f) for f in filters), **kwargs)
         return router
+
+
+def callback_prefix_filter(*routes: Routes) -> Filter | None:
+    """A filter passing only the button presses some handler of `routes` may answer (by callback-data
+    prefix), or None when one of them has a button handler that does not filter on a CallbackData.
+    A CallbackData without fields packs to its bare prefix."""
+    prefixes: set[str] = set()
+    for r in routes:
+        found = r.callback_prefixes()
+        if found is None:
+            return None
+        prefixes |= found
+    if not prefixes:
+        return Inline(lambda _q: False)
+    starts = tuple(sorted(prefixes))
+    bare = frozenset(p[:-1] for p in prefixes)
+    return Inline(lambda q: q.data is not None and (q.data.startswith(starts) or q.data in bare))

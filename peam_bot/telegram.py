@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -126,6 +126,25 @@ def lean_json_loads(content: str | bytes) -> Any:
     return data
 
 
+M = TypeVar("M")
+
+# Keyboards that many messages share (built once per language: handlers/ui.py), each with its JSON
+# form once it was first sent. Keyed by the object's id; the object is kept with it, so the id
+# cannot be reused while the entry lives.
+_shared_markups: dict[int, tuple[Any, Any]] = {}
+
+
+def share_markup(markup: M) -> M:
+    """`markup` is never changed (aiogram's keyboards are immutable) and is sent often: convert it to
+    JSON once (a keyboard's dump was about two thirds of building a call's body)."""
+    _shared_markups[id(markup)] = (markup, None)
+    return markup
+
+
+def forget_shared_markups() -> None:
+    _shared_markups.clear()
+
+
 class JsonSession(AiohttpSession):
     """aiogram's aiohttp session, sending each call as one JSON body (which the Bot API accepts)
     instead of an url-encoded form whose nested values are each encoded as JSON first: that form
@@ -135,12 +154,24 @@ class JsonSession(AiohttpSession):
     def build_json(self, bot: Bot, method: TelegramMethod[Any]) -> str | None:
         files: dict[str, Any] = {}
         body: dict[str, Any] = {}
+        markup = getattr(method, "reply_markup", None)
+        shared = _shared_markups.get(id(markup)) if markup is not None else None
+        if shared is not None and shared[0] is not markup:
+            shared = None
         # Unset (None) fields are left out by pydantic rather than walked and dropped by
         # prepare_value: a keyboard's buttons carry a dozen unset fields each.
-        for key, value in method.model_dump(warnings=False, exclude_none=True).items():
+        exclude = {"reply_markup"} if shared is not None else None
+        for key, value in method.model_dump(warnings=False, exclude_none=True, exclude=exclude).items():
             prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
             if prepared is not None:
                 body[key] = prepared
+        if shared is not None:
+            prepared = shared[1]
+            if prepared is None:
+                dumped = markup.model_dump(warnings=False, exclude_none=True)  # type: ignore[union-attr]
+                prepared = self.prepare_value(dumped, bot=bot, files=files, _dumps_json=False)
+                _shared_markups[id(markup)] = (markup, prepared)
+            body["reply_markup"] = prepared
         if files:
             return None
         return self.json_dumps(body)

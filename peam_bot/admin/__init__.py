@@ -7,12 +7,22 @@ chats or the staff group, and only after the caller's role was read from the dat
 from aiogram import Router
 
 from peam_bot.admin import access, moderation, portfolio, team
+from peam_bot.routing import callback_prefix_filter
 
 
 def setup() -> Router:
     router = Router(name="staff")
+    guarded = (moderation.routes, team.routes, portfolio.routes)
+    # A resident's update is turned away here, by the checks every staff router makes, in one go
+    # rather than once per staff router: the invitation links are commands in private chats, which
+    # these checks pass.
+    router.message.filter(access.StaffChat(), access.MaybeStaffMessage())
+    prefixes = callback_prefix_filter(team.public_routes, *guarded)
+    if prefixes is not None:
+        router.callback_query.filter(prefixes)
+    router.callback_query.filter(access.StaffChat())
     router.include_router(team.public_routes.router())  # invitation links: before the role exists
-    for routes in (moderation.routes, team.routes, portfolio.routes):
+    for routes in guarded:
         router.include_router(access.guard(routes.router()))
     return router
 

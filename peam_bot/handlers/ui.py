@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackData
@@ -24,8 +24,11 @@ from aiogram.types import (
 
 from peam_bot.i18n import N_, available_locales, current_locale, gettext
 from peam_bot.i18n import gettext as _
+from peam_bot.telegram import forget_shared_markups, share_markup
 
-_keyboards: dict[tuple[object, ...], InlineKeyboardMarkup] = {}
+Markup = TypeVar("Markup", InlineKeyboardMarkup, ReplyKeyboardMarkup)
+
+_keyboards: dict[tuple[object, ...], Any] = {}
 
 
 class Registered(Filter):
@@ -50,17 +53,19 @@ async def answer_and(query: CallbackQuery, change: Awaitable[Any], text: str | N
             raise result
 
 
-def _cached(key: tuple[object, ...], build: Callable[[], InlineKeyboardMarkup]) -> InlineKeyboardMarkup:
-    """The district and theme keyboards are the same for everyone with the same language and home
-    district; aiogram's keyboard objects are immutable, so each is built once (two dozen buttons,
-    each a validated model, made building them a visible part of an update's cost)."""
+def _cached(key: tuple[object, ...], build: Callable[[], Markup]) -> Markup:
+    """Keyboards are the same for everyone with the same language (and, for the districts, home
+    district); aiogram's keyboard objects are immutable, so each is built once, and sent as the same
+    JSON every time (:func:`peam_bot.telegram.share_markup`). Building them — each button a
+    validated model — was a visible part of an update's cost."""
     key = (*key, current_locale.get())
     markup = _keyboards.get(key)
     if markup is None:
         if len(_keyboards) > 2_000:
             _keyboards.clear()
-        markup = _keyboards[key] = build()
-    return markup
+            forget_shared_markups()
+        markup = _keyboards[key] = share_markup(build())
+    return markup  # type: ignore[no-any-return]
 
 
 class Onboarding(StatesGroup):
@@ -122,6 +127,10 @@ def menu_labels(label: str) -> set[str]:
 
 
 def main_menu() -> ReplyKeyboardMarkup:
+    return _cached(("menu",), _main_menu)
+
+
+def _main_menu() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         keyboard=[
             [KeyboardButton(text=_(MENU_PROPOSE)), KeyboardButton(text=_(MENU_PROJECTS))],
@@ -242,6 +251,11 @@ def cancel_button() -> InlineKeyboardButton:
 
 
 def form_keyboard(*rows: list[tuple[str, str]], cancel: bool = True) -> InlineKeyboardMarkup:
+    key = ("form", tuple(tuple(row) for row in rows), cancel)
+    return _cached(key, lambda: _form_keyboard(rows, cancel))
+
+
+def _form_keyboard(rows: tuple[list[tuple[str, str]], ...], cancel: bool) -> InlineKeyboardMarkup:
     kb = [[form_button(text, action) for text, action in row] for row in rows]
     if cancel:
         kb.append([cancel_button()])
