@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -266,14 +266,20 @@ def rank_similar(rows: Candidates, draft: Draft, limit: int = 3) -> list[Similar
     return found[:limit]
 
 
+# Built once, on the table (no counter is ever loaded as an object, so the ORM's bulk-update
+# bookkeeping has nothing to do): building and routing the statement cost more than running it.
+_COUNTERS = CodeCounter.__table__
+_BUMP_COUNTER = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.name == bindparam("counter"))
+    .values(value=_COUNTERS.c.value + 1)
+    .returning(_COUNTERS.c.value)
+)
+
+
 async def _next_number(session: AsyncSession, name: str) -> int:
-    stmt = (
-        update(CodeCounter)
-        .where(CodeCounter.name == name)
-        .values(value=CodeCounter.value + 1)
-        .returning(CodeCounter.value)
-    )
-    value = (await session.execute(stmt)).scalar_one_or_none()
+    params = {"counter": name}
+    value = (await session.execute(_BUMP_COUNTER, params)).scalar_one_or_none()
     if value is not None:
         return int(value)
     try:
@@ -281,7 +287,7 @@ async def _next_number(session: AsyncSession, name: str) -> int:
             await session.execute(insert(CodeCounter).values(name=name, value=1))
         return 1
     except IntegrityError:
-        return int((await session.execute(stmt)).scalar_one())
+        return int((await session.execute(_BUMP_COUNTER, params)).scalar_one())
 
 
 async def submit(
@@ -320,6 +326,8 @@ async def announce_to_staff(session: AsyncSession, ini: Initiative, staff_chat_i
     the triage buttons, referenced as `announce:<code>` (the moderation keeps it up to date)."""
     from peam_bot.services import moderation  # local: moderation imports this module
 
+    # the card first: it flushes the session, which then holds only what is queued here
+    card = await moderation.staff_card(session, ini)
     photos = [p.file_id for p in ini.photos]
     if len(photos) == 1:
         outbox.enqueue(session, staff_chat_id, "photo", {"photo": photos[0], "caption": ini.code})
@@ -334,7 +342,7 @@ async def announce_to_staff(session: AsyncSession, ini: Initiative, staff_chat_i
     outbox.enqueue_text(
         session,
         staff_chat_id,
-        await moderation.staff_card(session, ini),
+        card,
         reply_markup=moderation.triage_markup(ini),
         ref=f"announce:{ini.code}",
     )
