@@ -40,8 +40,18 @@ def sqlite_connection(conn: Connection) -> sqlite3.Connection | None:
     return None
 
 
-def _processed(values: Any, procs: tuple[Processor, ...]) -> tuple[Any, ...]:
-    return tuple(v if p is None or v is None else p(v) for v, p in zip(values, procs, strict=True))
+def _processed(values: Any, procs: tuple[tuple[int, Callable[[Any], Any]], ...]) -> tuple[Any, ...]:
+    """`values` with each processor applied at its position (to values that are not NULL)."""
+    out = list(values)
+    for i, proc in procs:
+        value = out[i]
+        if value is not None:
+            out[i] = proc(value)
+    return tuple(out)
+
+
+def _positions(procs: tuple[Processor, ...]) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    return tuple((i, p) for i, p in enumerate(procs) if p is not None)
 
 
 @dataclass(frozen=True)
@@ -49,15 +59,15 @@ class _Plan:
     stmt: Any  # kept so that the id used as the cache key is never reused
     sql: str
     names: tuple[str, ...]
-    binds: tuple[Processor, ...]
-    results: tuple[Processor, ...]  # of the selected columns (a SELECT), as SQLAlchemy applies them
-    converts: bool  # some selected column has a result processor
+    binds: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, bind processor)
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]  # of the selected columns (a SELECT)
 
     def args(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        return _processed((params[n] for n in self.names), self.binds)
+        values = [params[n] for n in self.names]
+        return _processed(values, self.binds) if self.binds else tuple(values)
 
     def row(self, values: Any) -> Any:
-        return _processed(values, self.results) if self.converts else values
+        return _processed(values, self.results) if self.results else values
 
 
 _plans: dict[tuple[int, str, bool], _Plan] = {}
@@ -74,8 +84,7 @@ def _plan(stmt: Any, dialect: Dialect, literal: bool = False) -> _Plan:
         binds = tuple(compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names)
         columns = getattr(stmt, "selected_columns", ())
         results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
-        converts = any(p is not None for p in results)
-        plan = _plans[key] = _Plan(stmt, str(compiled), names, binds, results, converts)
+        plan = _plans[key] = _Plan(stmt, str(compiled), names, _positions(binds), _positions(results))
     return plan
 
 
@@ -111,7 +120,7 @@ async def rows(session: AsyncSession, stmt: Any) -> list[tuple[Any, ...]]:
         found = raw.execute(plan.sql).fetchall()
     except sqlite3.OperationalError:  # a read that meets a lock: SQLAlchemy's path waits as usual
         return [tuple(r) for r in (await session.execute(stmt)).all()]
-    return [plan.row(r) for r in found] if plan.converts else found
+    return [plan.row(r) for r in found] if plan.results else found
 
 
 @dataclass(frozen=True)
