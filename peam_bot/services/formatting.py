@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date as _fmt_date
 from babel.dates import format_datetime as _fmt_datetime
 from babel.numbers import format_currency
@@ -18,13 +20,19 @@ def babel_locale(locale: str) -> str:
     return BABEL_LOCALES.get(locale, locale)
 
 
+@lru_cache(maxsize=16)
+def _babel(locale: str) -> Locale:
+    """Babel parses a locale given by name on every call; parsed once here."""
+    return Locale.parse(babel_locale(locale))
+
+
 def fmt_datetime(dt: datetime, locale: str, tz: ZoneInfo = DEFAULT_TZ) -> str:
-    return _fmt_datetime(dt, format="medium", tzinfo=tz, locale=babel_locale(locale))
+    return _fmt_datetime(dt, format="medium", tzinfo=tz, locale=_babel(locale))
 
 
 def fmt_date(dt: datetime, locale: str, tz: ZoneInfo = DEFAULT_TZ) -> str:
-    return _fmt_date(dt.astimezone(tz), format="medium", locale=babel_locale(locale))
+    return _fmt_date(dt.astimezone(tz), format="medium", locale=_babel(locale))
 
 
 def fmt_money(amount: Decimal | float | int, locale: str) -> str:
-    return format_currency(amount, "PEN", locale=babel_locale(locale))
+    return format_currency(amount, "PEN", locale=_babel(locale))

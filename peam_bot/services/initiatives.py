@@ -326,8 +326,7 @@ async def announce_to_staff(session: AsyncSession, ini: Initiative, staff_chat_i
     the triage buttons, referenced as `announce:<code>` (the moderation keeps it up to date)."""
     from peam_bot.services import moderation  # local: moderation imports this module
 
-    # the card first: it flushes the session, which then holds only what is queued here
-    card = await moderation.staff_card(session, ini)
+    card = await moderation.staff_card(session, ini, new=True)
     photos = [p.file_id for p in ini.photos]
     if len(photos) == 1:
         outbox.enqueue(session, staff_chat_id, "photo", {"photo": photos[0], "caption": ini.code})

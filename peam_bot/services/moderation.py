@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -721,10 +721,21 @@ async def similar_projects(session: AsyncSession, ini: Initiative, limit: int = 
 # --- what the staff and the resident read ---------------------------------------------------------
 
 
-async def staff_card(session: AsyncSession, ini: Initiative, heading: str | None = None) -> str:
-    """The staff message of an initiative: its summary and where it stands (who, when)."""
+_MESSAGES = (
+    select(InitiativeMessage)
+    .where(InitiativeMessage.initiative_id == bindparam("initiative"))
+    .order_by(InitiativeMessage.id)
+)
+
+
+async def staff_card(
+    session: AsyncSession, ini: Initiative, heading: str | None = None, new: bool = False
+) -> str:
+    """The staff message of an initiative: its summary and where it stands (who, when). `new`: just
+    submitted (and flushed), so there is nothing pending to write and no message exchanged yet."""
     _ = lambda s: gettext(s, STAFF_LOCALE)  # noqa: E731
-    await session.flush()
+    if not new:
+        await session.flush()
     parts = [heading] if heading else []
     parts.append(await staff_summary(session, ini))
     parts.append("")
@@ -735,13 +746,7 @@ async def staff_card(session: AsyncSession, ini: Initiative, heading: str | None
                 mesa=esc(await reference.theme_name(session, ini.assigned_mesa))
             )
         )
-    msgs = (
-        await session.execute(
-            select(InitiativeMessage)
-            .where(InitiativeMessage.initiative_id == ini.id)
-            .order_by(InitiativeMessage.id)
-        )
-    ).scalars()
+    msgs = [] if new else (await session.execute(_MESSAGES, {"initiative": ini.id})).scalars()
     for m in list(msgs)[-4:]:
         label = _("❓ Pregunta") if m.direction == "question" else _("💬 Respuesta")
         parts.append(f"{label}: <i>{esc(truncate(m.text, 400))}</i>")
