@@ -141,6 +141,15 @@ class Stats:
     bot_warnings: int = 0  # WARNING+ lines logged by a bot running as its own process
     by_step: dict[str, list[float]] = field(default_factory=dict)  # step -> latencies (s), in window
     cpu_s: float | None = None  # CPU time the bot's process used inside the window
+    api_calls: Counter[str] = field(default_factory=Counter)  # Bot API calls made inside the window
+
+    def calls_per_update(self) -> dict[str, float] | None:
+        """Bot API calls per update answered in the window, by method (getUpdates left out)."""
+        if not self.completed:
+            return None
+        calls = {m: n for m, n in self.api_calls.most_common() if m != "getUpdates"}
+        out = {m: round(n / self.completed, 3) for m, n in calls.items()}
+        return {"all": round(sum(calls.values()) / self.completed, 3), **out}
 
     def record(self, pushed: float, first_reply: float, done: float, step: str = "") -> None:
         self.completed_total += 1

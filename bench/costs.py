@@ -8,7 +8,8 @@
   resident (ORM), insert the update id and upsert the conversation state (Core statements on the
   session's connection, as the middleware and the FSM storage do), commit;
 * `db_hot_pattern_ms` – the same, as the bot does it now: the resident loaded and the update id and
-  state written on the session's own SQLite connection (`peam_bot/storage/hot.py`);
+  state written on the session's own SQLite connection (`peam_bot/storage/hot.py`), the session
+  closed in place as the middleware closes it;
 * `db_core_pattern_ms` – the same statements through SQLAlchemy Core on one connection;
 * `db_raw_aiosqlite_ms` – the same statements on a bare aiosqlite connection, for comparison (each
   statement a trip to aiosqlite's thread; the bot runs them in the event loop's thread instead,
@@ -32,7 +33,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from peam_bot.config import Settings
-from peam_bot.middlewares import UPDATE_ID
+from peam_bot.middlewares import UPDATE_ID, close_update_session
 from peam_bot.services import users
 from peam_bot.storage import hot
 from peam_bot.storage.db import make_engine, make_session_factory, upgrade
@@ -118,13 +119,16 @@ async def db_costs(n: int, workdir: Path) -> dict[str, float]:
 
     async def hot_path() -> None:
         uid = next_id()
-        async with sessions() as s:
+        s = sessions()
+        try:
             await users.get(s, 1)
             s.info[UPDATE_ID] = uid  # written by the middleware's commit hook, as for every update
             conn = await s.connection()
             params = {"key": f"k{uid % 50}", **state}
             await conn.run_sync(lambda c: hot.execute(c, _upsert("sqlite"), params))
             await s.commit()
+        finally:
+            await close_update_session(s)  # as the middleware closes it
 
     out = {
         "db_update_pattern_ms": await cpu_ms(orm, n),

@@ -128,6 +128,7 @@ async def closed_loop(
     cpu_end = cpu()
     if cpu_start is not None and cpu_end is not None:
         stats.cpu_s = cpu_end - cpu_start
+    stats.api_calls.update(c.method for c in tg.calls if stats.window_start <= c.ts <= stats.window_end)
     await drain(tasks, reply_timeout + 2)
     await watcher
     return stats
@@ -434,6 +435,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "echo_updates": echo.completed if echo else None,
         "bot_cpu_ms_per_update": r(cpu_ms(bot), 3),
         "echo_cpu_ms_per_update": r(cpu_ms(echo), 3),
+        "bot_api_calls_per_update": bot.calls_per_update() if bot else None,
+        "echo_api_calls_per_update": echo.calls_per_update() if echo else None,
         "sat_p50_ms": r(percentile(bot.latencies, 0.5) * 1000) if bot else None,
         "sat_p99_ms": r(percentile(bot.latencies, 0.99) * 1000) if bot else None,
         "submitted": bot.submitted if bot else None,

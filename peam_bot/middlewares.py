@@ -145,7 +145,7 @@ def _store_update_id(sync: Session) -> None:
         hot.execute(sync.connection(), _INSERT_UPDATE_ID, {"update_id": update_id, "created_at": utcnow()})
 
 
-async def _close(session: AsyncSession) -> None:
+async def close_update_session(session: AsyncSession) -> None:
     """Close an update's session. After its commit or rollback it holds no connection, and closing
     it is only forgetting its objects: done without a trip through SQLAlchemy's greenlet."""
     if session.sync_session.in_transaction():
@@ -233,7 +233,7 @@ class DbSessionMiddleware(BaseMiddleware):
                 self.on_commit()
             return result
         finally:
-            await _close(session)
+            await close_update_session(session)
 
 
 class UserLocaleMiddleware(BaseMiddleware):
