@@ -167,9 +167,8 @@ class JsonSession(AiohttpSession):
         files: dict[str, Any] = {}
         body: dict[str, Any] = {}
         markup = getattr(method, "reply_markup", None)
+        # an entry keeps its keyboard alive, so a hit by id is that very keyboard
         shared = _shared_markups.get(id(markup)) if markup is not None else None
-        if shared is not None and shared[0] is not markup:
-            shared = None
         # Unset (None) fields are left out by pydantic rather than walked and dropped by
         # prepare_value: a keyboard's buttons carry a dozen unset fields each.
         exclude = {"reply_markup"} if shared is not None else None
@@ -195,10 +194,10 @@ class JsonSession(AiohttpSession):
         if payload is None:
             return await super().make_request(bot, method, timeout)
         session = await self.create_session()
-        url = self._urls.get((bot.token, method.__api_method__))
+        key = (bot.token, method.__api_method__)
+        url = self._urls.get(key)
         if url is None:
-            url = URL(self.api.api_url(token=bot.token, method=method.__api_method__))
-            self._urls[(bot.token, method.__api_method__)] = url
+            url = self._urls[key] = URL(self.api.api_url(token=bot.token, method=method.__api_method__))
         try:
             async with session.post(
                 url,

@@ -30,6 +30,7 @@ from peam_bot.storage import sqlite_driver
 T = TypeVar("T")
 
 Processor = Callable[[Any], Any] | None
+Positioned = tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, processor), where there is one
 
 
 def sqlite_connection(conn: Connection) -> sqlite3.Connection | None:
@@ -40,7 +41,7 @@ def sqlite_connection(conn: Connection) -> sqlite3.Connection | None:
     return None
 
 
-def _processed(values: Any, procs: tuple[tuple[int, Callable[[Any], Any]], ...]) -> tuple[Any, ...]:
+def _processed(values: Any, procs: Positioned) -> tuple[Any, ...]:
     """`values` with each processor applied at its position (to values that are not NULL)."""
     out = list(values)
     for i, proc in procs:
@@ -50,7 +51,7 @@ def _processed(values: Any, procs: tuple[tuple[int, Callable[[Any], Any]], ...])
     return tuple(out)
 
 
-def _positions(procs: tuple[Processor, ...]) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+def _positions(procs: tuple[Processor, ...]) -> Positioned:
     return tuple((i, p) for i, p in enumerate(procs) if p is not None)
 
 
@@ -59,8 +60,8 @@ class _Plan:
     stmt: Any  # kept so that the id used as the cache key is never reused
     sql: str
     names: tuple[str, ...]
-    binds: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, bind processor)
-    results: tuple[tuple[int, Callable[[Any], Any]], ...]  # of the selected columns (a SELECT)
+    binds: Positioned
+    results: Positioned  # of the selected columns (a SELECT)
 
     def args(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
         values = [params[n] for n in self.names]
