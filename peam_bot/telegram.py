@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any, TypeVar, cast
 
 import aiogram
+import orjson
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -105,7 +105,7 @@ def lean_json_loads(content: str | bytes) -> Any:
     button or entity to build (a Message with a 12-button keyboard: 114 µs parsed, 34 µs without; an
     update with a pressed review screen: 105 µs, 53 µs without its entities and sender); parsing
     answers was the largest single cost of an update."""
-    data = json.loads(content)
+    data = orjson.loads(content)
     if not isinstance(data, dict) or not data.get("ok"):
         return data
     result = data.get("result")
@@ -160,7 +160,7 @@ class JsonSession(AiohttpSession):
         self._http = transport.HttpClient()
         self._targets: dict[tuple[str, str], transport.Target] = {}
 
-    def build_json(self, bot: Bot, method: TelegramMethod[Any]) -> str | None:
+    def build_json(self, bot: Bot, method: TelegramMethod[Any]) -> bytes | None:
         files: dict[str, Any] = {}
         body: dict[str, Any] = {}
         markup = getattr(method, "reply_markup", None)
@@ -182,7 +182,7 @@ class JsonSession(AiohttpSession):
             body["reply_markup"] = prepared
         if files:
             return None
-        return self.json_dumps(body)
+        return orjson.dumps(body)
 
     async def make_request(
         self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
@@ -197,7 +197,7 @@ class JsonSession(AiohttpSession):
             target = self._targets[key] = transport.prepare(url, _USER_AGENT)
         try:
             status, raw_result = await self._http.post(
-                target, payload.encode(), self.timeout if timeout is None else timeout
+                target, payload, self.timeout if timeout is None else timeout
             )
         except TimeoutError as e:
             raise TelegramNetworkError(method=method, message="Request timeout error") from e
