@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -139,6 +140,11 @@ class Similar:
 
 SIMILAR_THRESHOLD = 62.0
 NEAR_BONUS = 15.0  # both have a location less than 300 m apart
+CLOSE_BONUS = 7.0  # less than 1 km apart
+CLOSE_M = 1000.0
+# how far apart in latitude two places less than CLOSE_M apart can be, in degrees (a great-circle
+# distance is never shorter than the difference in latitude alone), with a little slack for rounding
+_CLOSE_DEG = math.degrees(CLOSE_M / 6_371_000.0) * 1.001
 
 
 class Candidate(NamedTuple):
@@ -150,16 +156,42 @@ class Candidate(NamedTuple):
 
 
 class Candidates(list[Candidate]):
-    """The initiatives a new one may repeat, with the texts `rank_similar` compares ready."""
+    """The initiatives a new one may repeat, with the texts `rank_similar` compares ready, and the
+    located ones sorted by latitude (to find those close to a place without a look at every one)."""
 
-    titles: list[str]
-    fulls: list[str]
+    def __init__(self) -> None:
+        super().__init__()
+        self.titles: list[str] = []
+        self.fulls: list[str] = []
+        self.located: list[tuple[float, float, int]] = []  # (latitude, longitude, index)
+
+    def add(self, candidate: Candidate, fixed: Fixed) -> None:
+        index = len(self)
+        self.append(candidate)
+        self.titles.append(fixed[3])
+        self.fulls.append(fixed[4])
+        if candidate.latitude is not None and candidate.longitude is not None:
+            insort(self.located, (candidate.latitude, candidate.longitude, index))
+
+    def close_to(self, lat: float, lon: float) -> list[tuple[int, float]]:
+        """(index, distance in m) of the candidates less than CLOSE_M from the place."""
+        located = self.located
+        out = []
+        for k in range(bisect_left(located, (lat - _CLOSE_DEG,)), len(located)):
+            c_lat, c_lon, index = located[k]
+            if c_lat > lat + _CLOSE_DEG:
+                break
+            dist = distance_m(lat, lon, c_lat, c_lon)
+            if dist < CLOSE_M:
+                out.append((index, dist))
+        return out
 
 
 # An initiative's text and place never change once it is sent, so each database's are read once per
 # process, with the texts `rank_similar` compares (keyed by id and code: a code is never given twice,
 # even if SQLite reuses an id). Each call still reads which initiatives are eligible, and their
-# status, from the database.
+# status, from the database; when the only change since the last call is initiatives sent since
+# (the usual case), those are added to the last call's candidates instead of building them anew.
 Fixed = tuple[str, float | None, float | None, str, str]  # title, lat, lon, compared title, full text
 _fixed: WeakKeyDictionary[Any, dict[tuple[int, str], Fixed]] = WeakKeyDictionary()
 _last: WeakKeyDictionary[Any, tuple[list[Any], Candidates]] = WeakKeyDictionary()
@@ -194,14 +226,14 @@ async def similar_candidates(session: AsyncSession) -> Candidates:
         ).where(Initiative.id.in_(missing[start : start + 500]))
         for r in await session.execute(stmt):
             fixed[(r.id, r.code)] = (r.title, r.latitude, r.longitude, *_compared(r.search_text))
-    out = Candidates()
-    out.titles, out.fulls = [], []
-    for ident, code, status in keys:
+    if last is not None and len(keys) > len(last[0]) and keys[: len(last[0])] == last[0]:
+        out, new = last[1], keys[len(last[0]) :]  # only initiatives sent since: add them
+    else:
+        out, new = Candidates(), keys
+    for ident, code, status in new:
         f = fixed.get((ident, code))
         if f is not None:
-            out.append(Candidate(code, f[0], status, f[1], f[2]))
-            out.titles.append(f[3])
-            out.fulls.append(f[4])
+            out.add(Candidate(code, f[0], status, f[1], f[2]), f)
     _last[engine] = (keys, out)
     return out
 
@@ -225,41 +257,52 @@ def _sorted_words(value: str) -> str:
     return " ".join(sorted(value.split()))
 
 
+# A score a hair under a bar still goes through the exact comparison with the threshold below, so
+# that a cut-off never decides on its own what floating-point rounding would have let in.
+_SLACK = 1e-6
+
+
 def rank_similar(rows: Candidates, draft: Draft, limit: int = 3) -> list[Similar]:
+    """The candidates whose score reaches SIMILAR_THRESHOLD, best first: the score is the better of
+    the titles' `token_set_ratio` (× 0.9) and the whole texts' `token_sort_ratio`, plus NEAR_BONUS
+    or CLOSE_BONUS when both have a location less than 300 m or 1 km apart.
+
+    Without a bonus, a candidate's text alone must reach the threshold, so all of them are compared
+    with that bar (the comparison gives up early, and few pass); only the few close to the draft
+    are compared again with the lower bar their bonus allows."""
     if not rows or not draft.title:
         return []
     q_title = text.normalize(draft.title)
     q_full = _sorted_words(text.normalize(f"{draft.title} {draft.description or ''}"))
     titles, fulls = rows.titles, rows.fulls
-    # a row can only pass with at least this much text score (the distance adds up to NEAR_BONUS)
-    floor = SIMILAR_THRESHOLD - NEAR_BONUS
-    title_scores = {
-        i: score
-        for _c, score, i in process.extract(
-            q_title, titles, scorer=fuzz.token_set_ratio, limit=None, score_cutoff=floor / 0.9
-        )
-    }
-    full_scores = {
-        i: score
-        for _c, score, i in process.extract(
-            q_full,
-            fulls,
-            scorer=fuzz.ratio,
-            limit=None,
-            score_cutoff=floor,  # = token_sort_ratio
-        )
-    }
+    bar = SIMILAR_THRESHOLD - _SLACK
+    scores: dict[int, float] = {}
+    for _c, score, i in process.extract(
+        q_title, titles, scorer=fuzz.token_set_ratio, limit=None, score_cutoff=bar / 0.9
+    ):
+        scores[i] = float(score) * 0.9
+    for _c, score, i in process.extract(q_full, fulls, scorer=fuzz.ratio, limit=None, score_cutoff=bar):
+        scores[i] = max(scores.get(i, 0.0), float(score))  # fuzz.ratio of sorted words = token_sort_ratio
+    lat, lon = draft.latitude, draft.longitude
+    close: dict[int, float] = {}
+    if lat is not None and lon is not None:
+        for i, dist in rows.close_to(lat, lon):
+            close[i] = dist
+            bonus = NEAR_BONUS if dist < 300 else CLOSE_BONUS
+            if i not in scores:
+                t = fuzz.token_set_ratio(q_title, titles[i], score_cutoff=(bar - bonus) / 0.9)
+                f = fuzz.ratio(q_full, fulls[i], score_cutoff=bar - bonus)
+                if t or f:
+                    scores[i] = max(float(t) * 0.9, float(f))
     found: list[Similar] = []
-    for i in title_scores.keys() | full_scores.keys():  # only rows with some text in common
+    for i, text_score in scores.items():
         row = rows[i]
-        score = max(float(title_scores.get(i, 0.0)) * 0.9, float(full_scores.get(i, 0.0)))
-        dist = None
-        if None not in (draft.latitude, draft.longitude, row.latitude, row.longitude):
-            dist = distance_m(draft.latitude, draft.longitude, row.latitude, row.longitude)  # type: ignore[arg-type]
-            if dist < 300:
-                score += NEAR_BONUS
-            elif dist < 1000:
-                score += 7
+        score = text_score
+        dist = close.get(i)
+        if dist is not None:
+            score += NEAR_BONUS if dist < 300 else CLOSE_BONUS
+        elif None not in (lat, lon, row.latitude, row.longitude):
+            dist = distance_m(lat, lon, row.latitude, row.longitude)  # type: ignore[arg-type]
         if score >= SIMILAR_THRESHOLD:
             found.append(Similar(row.code, row.title, row.status, min(score, 100.0), dist))
     found.sort(key=lambda s: (-s.score, s.code))
