@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from rapidfuzz import fuzz
+from sqlalchemy import delete, select, update
 
 from peam_bot.services import initiatives, text
 from peam_bot.services.initiatives import Candidate, Candidates, Draft
+from peam_bot.storage.models import Initiative, InitiativeEvent, InitiativePhoto
 
 WORDS = """vereda pista parque luminarias cancha losa agua desagüe riego puente calle avenida plaza
 árboles basura reciclaje seguridad serenazgo colegio posta salud mercado feria paradero bus ciclovía
@@ -18,7 +21,9 @@ def phrase(rng: random.Random, n: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(n))
 
 
-def by_definition(rows: list[tuple[str, str, str, float | None, float | None]], draft: Draft, limit: int) -> list:
+def by_definition(
+    rows: list[tuple[str, str, str, float | None, float | None]], draft: Draft, limit: int
+) -> list:
     """Every candidate scored in full: the better of 0.9 × the titles' token_set_ratio and the whole
     texts' token_sort_ratio, plus 15 (< 300 m) or 7 (< 1 km) when both have a place; kept from 62."""
     q_title = text.normalize(draft.title or "")
@@ -78,7 +83,67 @@ def test_close_to_finds_exactly_the_places_under_a_kilometre() -> None:
     for n, (lat, lon) in enumerate(places):
         candidates.add(Candidate(f"C{n}", "t", "recibida", lat, lon), ("t", lat, lon, "t", "t"))
     for lat, lon in places[:50]:
-        expected = {
-            n for n, (a, b) in enumerate(places) if initiatives.distance_m(lat, lon, a, b) < 1000
-        }
+        expected = {n for n, (a, b) in enumerate(places) if initiatives.distance_m(lat, lon, a, b) < 1000}
         assert {i for i, _d in candidates.close_to(lat, lon)} == expected
+
+
+async def test_kept_candidates_follow_every_change_to_the_table(session_factory: Any) -> None:
+    """Candidates are kept between checks and brought up to date from the count of changes the
+    database's triggers keep: after each kind of change (sent through the bot, or written in plain
+    SQL by anyone), they are what a first look at the table gives."""
+    from peam_bot.services import users
+
+    rng = random.Random(3)
+
+    def draft(n: int) -> Draft:
+        return Draft(
+            title=f"{phrase(rng, 3)} {n}",
+            description=phrase(rng, 12),
+            district="cayma",
+            theme="ambiente",
+            latitude=-16.4 + rng.uniform(-0.01, 0.01) if n % 2 else None,
+            longitude=-71.53 + rng.uniform(-0.01, 0.01) if n % 2 else None,
+        )
+
+    async def check(expected_codes: list[str]) -> None:
+        async with session_factory() as s:
+            kept = await initiatives.similar_candidates(s)
+            engine = s.sync_session.get_bind()
+            initiatives._seen.pop(engine, None)  # a first look, for comparison
+            fresh = await initiatives.similar_candidates(s)
+        assert sorted(kept) == sorted(fresh)
+        assert sorted(zip(kept.titles, kept.fulls, strict=True)) == sorted(
+            zip(fresh.titles, fresh.fulls, strict=True)
+        )
+        # the same places, each pointing at the same initiative
+        assert sorted((lat, lon, kept[i].code) for lat, lon, i in kept.located) == sorted(
+            (lat, lon, fresh[i].code) for lat, lon, i in fresh.located
+        )
+        assert sorted(c.code for c in kept) == sorted(expected_codes)
+
+    async with session_factory() as s, s.begin():
+        await users.accept_consent(s, 1, "es")
+    codes: list[str] = []
+    await check(codes)
+    for n in range(6):  # sent through the bot, checked in between: the kept list grows
+        async with session_factory() as s, s.begin():
+            codes.append((await initiatives.submit(s, 1, draft(n), None, 2026)).code)
+        await check(codes)
+    async with session_factory() as s, s.begin():  # declined and hidden in plain SQL
+        await s.execute(update(Initiative).where(Initiative.code == codes[0]).values(status="rechazada"))
+        await s.execute(update(Initiative).where(Initiative.code == codes[1]).values(hidden=True))
+        codes.append((await initiatives.submit(s, 1, draft(7), None, 2026)).code)
+    await check(codes[2:])
+    async with session_factory() as s, s.begin():  # a status shown in the list changes, nothing added
+        await s.execute(update(Initiative).where(Initiative.code == codes[2]).values(status="aceptada"))
+    await check(codes[2:])
+    async with session_factory() as s:
+        kept = await initiatives.similar_candidates(s)
+        assert {c.code: c.status for c in kept}[codes[2]] == "aceptada"
+    async with session_factory() as s, s.begin():  # back in, and one removed altogether
+        await s.execute(update(Initiative).where(Initiative.code == codes[1]).values(hidden=False))
+        gone = select(Initiative.id).where(Initiative.code == codes[3]).scalar_subquery()
+        await s.execute(delete(InitiativeEvent).where(InitiativeEvent.initiative_id == gone))
+        await s.execute(delete(InitiativePhoto).where(InitiativePhoto.initiative_id == gone))
+        await s.execute(delete(Initiative).where(Initiative.code == codes[3]))
+    await check([codes[1], codes[2], *codes[4:]])

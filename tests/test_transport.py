@@ -195,7 +195,7 @@ async def test_server_dropping_the_connection_is_a_network_error_for_the_bot(
     serve: Callable[..., Awaitable[tuple[Server, str]]],
 ) -> None:
     async def answer(body: bytes, writer: asyncio.StreamWriter) -> bool:
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{\"ok\"")  # cut short
+        writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{"ok"')  # cut short
         return False
 
     _server, url = await serve(answer)

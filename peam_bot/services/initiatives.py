@@ -18,7 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peam_bot.i18n import N_
 from peam_bot.services import outbox, text
 from peam_bot.storage import hot
-from peam_bot.storage.models import CodeCounter, Initiative, InitiativeEvent, InitiativePhoto, utcnow
+from peam_bot.storage.models import (
+    ChangeCounter,
+    CodeCounter,
+    Initiative,
+    InitiativeEvent,
+    InitiativePhoto,
+    utcnow,
+)
 
 TITLE_MIN, TITLE_MAX = 5, 120
 DESC_MIN, DESC_MAX = 20, 2000
@@ -189,32 +196,85 @@ class Candidates(list[Candidate]):
 
 # An initiative's text and place never change once it is sent, so each database's are read once per
 # process, with the texts `rank_similar` compares (keyed by id and code: a code is never given twice,
-# even if SQLite reuses an id). Each call still reads which initiatives are eligible, and their
-# status, from the database; when the only change since the last call is initiatives sent since
-# (the usual case), those are added to the last call's candidates instead of building them anew.
+# even if SQLite reuses an id).
 Fixed = tuple[str, float | None, float | None, str, str]  # title, lat, lon, compared title, full text
 _fixed: WeakKeyDictionary[Any, dict[tuple[int, str], Fixed]] = WeakKeyDictionary()
-_last: WeakKeyDictionary[Any, tuple[list[Any], Candidates]] = WeakKeyDictionary()
 
 
-# (id, code, status) of every initiative a new one may repeat: not declined, not a duplicate, not
-# hidden. Read on every Enviar (thousands of rows: on the short path of storage/hot.py).
+@dataclass
+class _Seen:
+    """What the last check of a database read: the database's count of changes to initiatives
+    (ChangeCounter, kept by triggers), the highest id then, and the candidates built."""
+
+    changes: int
+    last_id: int
+    candidates: Candidates
+
+
+_seen: WeakKeyDictionary[Any, _Seen] = WeakKeyDictionary()
+
+_EXCLUDED = ("rechazada", "duplicada")
+_CHANGES = select(ChangeCounter.value).where(ChangeCounter.name == "initiatives")
+
+# Every initiative a new one may repeat (not declined, not a duplicate, not hidden), with the count
+# of changes and the highest id, in one snapshot (one statement): read on the first check, and
+# again after a change other than new initiatives (a decision, a hidden one).
 _ELIGIBLE = (
-    select(Initiative.id, Initiative.code, Initiative.status)
-    .where(Initiative.status.notin_(("rechazada", "duplicada")), Initiative.hidden.is_(False))
+    select(
+        _CHANGES.scalar_subquery(),
+        select(func.max(Initiative.id)).scalar_subquery(),
+        Initiative.id,
+        Initiative.code,
+        Initiative.status,
+    )
+    .where(Initiative.status.notin_(_EXCLUDED), Initiative.hidden.is_(False))
+    .order_by(Initiative.id)
+)
+
+# The count of changes, with the initiatives added since the last check (none: one row of NULLs).
+# When the count went up by exactly their number, nothing else changed: the usual case on Enviar,
+# a few rows instead of thousands.
+_ADDED = (
+    select(
+        ChangeCounter.value,
+        Initiative.id,
+        Initiative.code,
+        Initiative.status,
+        Initiative.hidden,
+        Initiative.title,
+        Initiative.search_text,
+        Initiative.latitude,
+        Initiative.longitude,
+    )
+    .select_from(
+        ChangeCounter.__table__.outerjoin(Initiative.__table__, Initiative.id > bindparam("after"))
+    )
+    .where(ChangeCounter.name == "initiatives")
     .order_by(Initiative.id)
 )
 
 
 async def similar_candidates(session: AsyncSession) -> Candidates:
-    """The initiatives a new one may repeat (not declined, not duplicates, not hidden)."""
+    """The initiatives a new one may repeat (not declined, not duplicates, not hidden), as the
+    database has them now: kept per process, and brought up to date from the database's count of
+    changes to initiatives (migration 0004) on every call."""
     engine = session.sync_session.get_bind()
-    keys = await hot.rows(session, _ELIGIBLE)
-    last = _last.get(engine)
-    if last is not None and last[0] == keys:
-        return last[1]
     fixed = _fixed.setdefault(engine, {})
-    missing = [ident for ident, code, _status in keys if (ident, code) not in fixed]
+    seen = _seen.get(engine)
+    if seen is not None:
+        found = await hot.rows(session, _ADDED, {"after": seen.last_id})
+        added = [r for r in found if r[1] is not None]
+        if found and found[0][0] - seen.changes == len(added):
+            for _n, ident, code, status, hidden, title, search, lat, lon in added:
+                fixed[(ident, code)] = f = (title, lat, lon, *_compared(search))
+                if status not in _EXCLUDED and not hidden:
+                    seen.candidates.add(Candidate(code, title, status, lat, lon), f)
+            seen.changes = found[0][0]
+            seen.last_id = max(seen.last_id, added[-1][1]) if added else seen.last_id
+            return seen.candidates
+    # the first check, or a change other than new initiatives: everything again
+    keys = await hot.rows(session, _ELIGIBLE)
+    missing = [ident for _n, _m, ident, code, _s in keys if (ident, code) not in fixed]
     for start in range(0, len(missing), 500):
         stmt = select(
             Initiative.id,
@@ -226,15 +286,15 @@ async def similar_candidates(session: AsyncSession) -> Candidates:
         ).where(Initiative.id.in_(missing[start : start + 500]))
         for r in await session.execute(stmt):
             fixed[(r.id, r.code)] = (r.title, r.latitude, r.longitude, *_compared(r.search_text))
-    if last is not None and len(keys) > len(last[0]) and keys[: len(last[0])] == last[0]:
-        out, new = last[1], keys[len(last[0]) :]  # only initiatives sent since: add them
-    else:
-        out, new = Candidates(), keys
-    for ident, code, status in new:
+    out = Candidates()
+    for _n, _m, ident, code, status in keys:
         f = fixed.get((ident, code))
         if f is not None:
             out.add(Candidate(code, f[0], status, f[1], f[2]), f)
-    _last[engine] = (keys, out)
+    if keys and keys[0][0] is not None:  # without the counter (or any initiative), read all each time
+        _seen[engine] = _Seen(keys[0][0], keys[0][1], out)
+    else:
+        _seen.pop(engine, None)
     return out
 
 

@@ -62,9 +62,10 @@ class _Plan:
     names: tuple[str, ...]
     binds: Positioned
     results: Positioned  # of the selected columns (a SELECT)
+    values: Mapping[str, Any]  # of the parameters the statement was built with (`x == "literal"`)
 
     def args(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        values = [params[n] for n in self.names]
+        values = [params[n] if n in params else self.values[n] for n in self.names]
         return _processed(values, self.binds) if self.binds else tuple(values)
 
     def row(self, values: Any) -> Any:
@@ -85,7 +86,10 @@ def _plan(stmt: Any, dialect: Dialect, literal: bool = False) -> _Plan:
         binds = tuple(compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names)
         columns = getattr(stmt, "selected_columns", ())
         results = tuple(c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
-        plan = _plans[key] = _Plan(stmt, str(compiled), names, _positions(binds), _positions(results))
+        values = {n: compiled.binds[n].value for n in names if not compiled.binds[n].required}
+        plan = _plans[key] = _Plan(
+            stmt, str(compiled), names, _positions(binds), _positions(results), values
+        )
     return plan
 
 
@@ -108,19 +112,22 @@ def execute(conn: Connection, stmt: Executable, params: Mapping[str, Any]) -> No
         raise _wrapped(plan, args, error) from error
 
 
-async def rows(session: AsyncSession, stmt: Any) -> list[tuple[Any, ...]]:
-    """All rows of a SELECT whose values are written into it (built once, at import), as tuples:
-    for a read that returns many rows on every call (the candidates of the similar-initiative check),
-    where SQLAlchemy's per-row work is most of the cost."""
+async def rows(
+    session: AsyncSession, stmt: Any, params: Mapping[str, Any] | None = None
+) -> list[tuple[Any, ...]]:
+    """All rows of a SELECT (built once, at import), as tuples: for reads that return many rows, or
+    run very often (the similar-initiative check), where SQLAlchemy's per-row work is most of the
+    cost. Without `params`, the statement's values are written into its SQL."""
     conn = (await session.connection()).sync_connection
     raw = sqlite_connection(conn) if conn is not None else None
     if raw is None:
-        return [tuple(r) for r in (await session.execute(stmt)).all()]
-    plan = _plan(stmt, conn.dialect, literal=True)  # type: ignore[union-attr]
+        return [tuple(r) for r in (await session.execute(stmt, params)).all()]
+    plan = _plan(stmt, conn.dialect, literal=params is None)  # type: ignore[union-attr]
+    args = plan.args(params) if params is not None else ()
     try:
-        found = raw.execute(plan.sql).fetchall()
+        found = raw.execute(plan.sql, args).fetchall()
     except sqlite3.OperationalError:  # a read that meets a lock: SQLAlchemy's path waits as usual
-        return [tuple(r) for r in (await session.execute(stmt)).all()]
+        return [tuple(r) for r in (await session.execute(stmt, params)).all()]
     return [plan.row(r) for r in found] if plan.results else found
 
 
