@@ -83,3 +83,30 @@ async def test_rows_read_what_sqlalchemy_reads(session_factory: Any) -> None:
         fast = await hot.rows(s, stmt)
         slow = [tuple(r) for r in (await s.execute(stmt)).all()]
     assert fast == slow == [(11, "es", BLOCKED), (13, "en", BLOCKED)]
+
+
+async def test_added_row_is_the_sessions_own_and_as_stored(session_factory: Any) -> None:
+    from peam_bot.storage.models import Initiative
+
+    async with session_factory() as s, s.begin():
+        s.add(User(id=5, locale="es", consent_at=BLOCKED, consent_version="v"))
+    async with session_factory() as s:
+
+        def write(sync: Any) -> Initiative:
+            return hot.add_new(
+                sync, Initiative, code="INI-2026-00001", author_id=5, title="Vereda <b>nueva</b>",
+                description="Arreglar la vereda de la calle", district="cayma", theme="ambiente",
+                latitude=-16.39, search_text="vereda nueva", created_at=BLOCKED, updated_at=BLOCKED,
+            )  # fmt: skip
+
+        ini = await s.run_sync(write)
+        assert ini in s and not s.new and not s.dirty  # persistent, nothing left to flush
+        assert (ini.status, ini.supports, ini.hidden, ini.version, ini.longitude) == ("recibida", 0, False, 0, None)
+        with pytest.raises(TypeError, match="colour"):
+            await s.run_sync(lambda sync: hot.add_new(sync, Initiative, colour="red"))
+        await s.commit()
+    async with session_factory() as s:
+        stored = await s.get(Initiative, ini.id)
+        assert stored is not None
+        for column in Initiative.__table__.columns:
+            assert getattr(stored, column.key) == getattr(ini, column.key), column.key

@@ -14,6 +14,8 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from peam_bot.i18n import N_
 from peam_bot.services import outbox, text
@@ -401,24 +403,37 @@ async def submit(
     if missing:
         raise InvalidInput("incomplete")
     number = await _next_number(session, f"INI-{tz_year}")
-    ini = Initiative(
-        code=f"INI-{tz_year}-{number:05d}",
-        author_id=author_id,
-        title=draft.title,
-        description=draft.description,
-        district=draft.district,
-        theme=draft.theme,
-        latitude=draft.latitude,
-        longitude=draft.longitude,
-        org_name=draft.org_name,
-        org_type=draft.org_type,
-        status="recibida",
-        search_text=search_text(draft.title or "", draft.description or ""),
-    )
-    ini.photos = [InitiativePhoto(file_id=f, position=i) for i, f in enumerate(draft.photos[:MAX_PHOTOS])]
-    ini.events = [InitiativeEvent(status="recibida", actor_id=None)]
-    session.add(ini)
-    await session.flush()
+    now = utcnow()
+
+    def write(sync: Session) -> Initiative:  # rows written at once, without the unit of work
+        ini = hot.add_new(
+            sync,
+            Initiative,
+            code=f"INI-{tz_year}-{number:05d}",
+            author_id=author_id,
+            title=draft.title,
+            description=draft.description,
+            district=draft.district,
+            theme=draft.theme,
+            latitude=draft.latitude,
+            longitude=draft.longitude,
+            org_name=draft.org_name,
+            org_type=draft.org_type,
+            status="recibida",
+            search_text=search_text(draft.title or "", draft.description or ""),
+            created_at=now,
+            updated_at=now,
+        )
+        photos = [
+            hot.add_new(sync, InitiativePhoto, initiative_id=ini.id, file_id=f, position=i)
+            for i, f in enumerate(draft.photos[:MAX_PHOTOS])
+        ]
+        first = hot.add_new(sync, InitiativeEvent, initiative_id=ini.id, status="recibida", created_at=now)
+        set_committed_value(ini, "photos", photos)
+        set_committed_value(ini, "events", [first])
+        return ini
+
+    ini = await session.run_sync(write)
     if staff_chat_id is not None:
         await announce_to_staff(session, ini, staff_chat_id)
     return ini
