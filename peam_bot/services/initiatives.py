@@ -445,24 +445,22 @@ async def announce_to_staff(session: AsyncSession, ini: Initiative, staff_chat_i
     from peam_bot.services import moderation  # local: moderation imports this module
 
     card = await moderation.staff_card(session, ini, new=True)
-    photos = [p.file_id for p in ini.photos]
-    if len(photos) == 1:
-        outbox.enqueue(session, staff_chat_id, "photo", {"photo": photos[0], "caption": ini.code})
-    elif photos:
-        media = [{"type": "photo", "media": f} for f in photos]
-        media[0]["caption"] = ini.code
-        outbox.enqueue(session, staff_chat_id, "media_group", {"media": media})
-    if ini.latitude is not None and ini.longitude is not None:
-        outbox.enqueue(
-            session, staff_chat_id, "location", {"latitude": ini.latitude, "longitude": ini.longitude}
-        )
-    outbox.enqueue_text(
-        session,
-        staff_chat_id,
-        card,
-        reply_markup=moderation.triage_markup(ini),
-        ref=f"announce:{ini.code}",
-    )
+    summary = outbox.text_payload(card, moderation.triage_markup(ini))
+
+    def write(sync: Session) -> None:  # submit has just written: the rows go in at once
+        photos = [p.file_id for p in ini.photos]
+        if len(photos) == 1:
+            outbox.write_now(sync, staff_chat_id, "photo", {"photo": photos[0], "caption": ini.code})
+        elif photos:
+            media = [{"type": "photo", "media": f} for f in photos]
+            media[0]["caption"] = ini.code
+            outbox.write_now(sync, staff_chat_id, "media_group", {"media": media})
+        if ini.latitude is not None and ini.longitude is not None:
+            location = {"latitude": ini.latitude, "longitude": ini.longitude}
+            outbox.write_now(sync, staff_chat_id, "location", location)
+        outbox.write_now(sync, staff_chat_id, "text", summary, ref=f"announce:{ini.code}")
+
+    await session.run_sync(write)
 
 
 LOOSE_CODE_RE = re.compile(r"^INI-?\s*(\d{4})-?\s*(\d{1,5})$")
