@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, event
@@ -19,9 +20,16 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 log = logging.getLogger("peam_bot.db")
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 def make_engine(url: str, background_checkpoints: bool = False, **kwargs: Any) -> AsyncEngine:
     """`background_checkpoints` (SQLite): commits never copy the write-ahead log into the database
-    themselves; a :class:`WalCheckpointer` must do it (the bot runs one)."""
+    themselves; a :class:`WalCheckpointer` must do it (the bot runs one). JSON columns (the
+    conversation state every update writes, outbox payloads) go through orjson."""
+    kwargs.setdefault("json_serializer", _json_dumps)
+    kwargs.setdefault("json_deserializer", orjson.loads)
     if url.startswith("sqlite"):
         from peam_bot.storage import sqlite_driver
 
