@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from peam_bot.i18n import current_locale, gettext, pick_locale
 from peam_bot.services import users
-from peam_bot.storage import hot
+from peam_bot.storage import hot, sqlite_driver
 from peam_bot.storage.fsm import update_session
 from peam_bot.storage.models import ProcessedUpdate, utcnow
 
@@ -196,6 +196,30 @@ class DbSessionMiddleware(BaseMiddleware):
         pooled = (await session.connection()).sync_connection.connection  # type: ignore[union-attr]
         return bool(getattr(pooled.driver_connection, "in_transaction", False))
 
+    async def _commit(self, session: AsyncSession) -> None:
+        sync = session.sync_session
+        if sqlite_driver.inline_engine(sync.bind):
+            raw = hot.sqlite_connection(sync.connection())
+            if raw is not None and not raw.in_transaction:
+                # Nothing written yet: take SQLite's write lock first (waiting without blocking the
+                # loop), after which the commit cannot meet it and runs here, without a trip through
+                # SQLAlchemy's greenlet (nor the one the lock check took).
+                if self._commit_lock is None:
+                    await sqlite_driver.begin_immediate(raw)
+                    sync.commit()
+                    return
+                async with self._commit_lock:
+                    await sqlite_driver.begin_immediate(raw)
+                    sync.commit()
+                return
+            await session.commit()  # the handler wrote and holds the lock: no queueing behind others
+            return
+        if self._commit_lock is not None and not await self._holds_write_lock(session):
+            async with self._commit_lock:
+                await session.commit()
+        else:
+            await session.commit()
+
     def _remember(self, update_id: int) -> None:
         self._recent.add(update_id)
         self._recent_order.append(update_id)
@@ -219,11 +243,7 @@ class DbSessionMiddleware(BaseMiddleware):
             token = update_session.set(session)
             try:
                 result = await handler(event, data)
-                if self._commit_lock is not None and not await self._holds_write_lock(session):
-                    async with self._commit_lock:
-                        await session.commit()
-                else:
-                    await session.commit()
+                await self._commit(session)
                 self._remember(event.update_id)
             except BaseException:
                 await session.rollback()

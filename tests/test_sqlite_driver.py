@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, insert, select, text, update
@@ -153,3 +154,43 @@ async def test_commits_leave_the_log_to_the_background_checkpointer(tmp_path: Pa
     finally:
         await checkpointer.stop()
         await engine.dispose()
+
+
+async def test_an_update_waits_for_a_lock_held_elsewhere_then_commits(
+    start_app: Any, tg: Any, tmp_path: Path
+) -> None:
+    """Another process (a command-line tool) holds SQLite's write lock: a resident still gets the
+    bot's answer at once, and other residents too; the update's commit waits for the lock without
+    blocking anyone, and then stores what the update did (its id and the form's step)."""
+    import sqlite3
+
+    from peam_bot.emulator.client import User
+    from tests.conftest import onboard
+
+    path = tmp_path / "locked.db"
+    app = await start_app(database_url=f"sqlite+aiosqlite:///{path}")
+    rosa, ana = User(tg, 700_101, "Rosa", "es"), User(tg, 700_102, "Ana", "es")
+    await onboard(rosa)
+    started = await rosa.send("/proponer")
+    await rosa.replies(1)
+    assert await app.wait_handled(started)  # (her next update waits for this one: one at a time)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        update_id = await rosa.send("Vereda nueva en la calle Misti")
+        (step,) = await rosa.replies(1)
+        assert "Paso 2 de 7" in step.plain
+        assert not await app.wait_handled(update_id, timeout=0.3)  # its commit waits for the lock
+        await ana.send("/start")
+        assert len(await ana.replies(2)) == 2  # meanwhile another resident is answered
+    finally:
+        other.execute("COMMIT")
+    try:
+        assert await app.wait_handled(update_id, timeout=5)
+        stored = other.execute(
+            "SELECT state FROM fsm_states WHERE key LIKE ?", (f"%:{rosa.user_id}:{rosa.user_id}:%",)
+        ).fetchall()
+        assert stored == [("Propose:description",)]
+        assert other.execute("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)).fetchall()
+    finally:
+        other.close()

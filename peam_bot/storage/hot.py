@@ -41,6 +41,16 @@ def sqlite_connection(conn: Connection) -> sqlite3.Connection | None:
     return None
 
 
+async def connection(session: AsyncSession) -> Connection:
+    """The session's connection (opening its transaction if need be). On the inline SQLite driver
+    this never waits (a connection is an open file, and no statement runs), so it is taken without
+    the trip through SQLAlchemy's greenlet that `AsyncSession.connection()` makes."""
+    sync = session.sync_session
+    if sqlite_driver.inline_engine(sync.bind):
+        return sync.connection()
+    return (await session.connection()).sync_connection
+
+
 def _processed(values: Any, procs: Positioned) -> tuple[Any, ...]:
     """`values` with each processor applied at its position (to values that are not NULL)."""
     out = list(values)
@@ -118,11 +128,11 @@ async def rows(
     """All rows of a SELECT (built once, at import), as tuples: for reads that return many rows, or
     run very often (the similar-initiative check), where SQLAlchemy's per-row work is most of the
     cost. Without `params`, the statement's values are written into its SQL."""
-    conn = (await session.connection()).sync_connection
-    raw = sqlite_connection(conn) if conn is not None else None
+    conn = await connection(session)
+    raw = sqlite_connection(conn)
     if raw is None:
         return [tuple(r) for r in (await session.execute(stmt, params)).all()]
-    plan = _plan(stmt, conn.dialect, literal=params is None)  # type: ignore[union-attr]
+    plan = _plan(stmt, conn.dialect, literal=params is None)
     args = plan.args(params) if params is not None else ()
     try:
         found = raw.execute(plan.sql, args).fetchall()
@@ -163,11 +173,11 @@ async def get(session: AsyncSession, model: type[T], pk: Any) -> T | None:
     found = sync.identity_map.get(loader.mapper.identity_key_from_primary_key((pk,)))
     if found is not None:
         return found  # type: ignore[no-any-return]
-    conn = (await session.connection()).sync_connection
-    raw = sqlite_connection(conn) if conn is not None else None
+    conn = await connection(session)
+    raw = sqlite_connection(conn)
     if raw is None:
         return await session.get(model, pk)
-    plan = _plan(loader.stmt, conn.dialect)  # type: ignore[union-attr]
+    plan = _plan(loader.stmt, conn.dialect)
     try:
         row = raw.execute(plan.sql, plan.args({"pk": pk})).fetchone()
     except sqlite3.OperationalError:  # a read that meets a lock (SQLite recovering its log): wait as usual

@@ -35,7 +35,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
 )
 from sqlalchemy.util import EMPTY_DICT
-from sqlalchemy.util.concurrency import await_
+from sqlalchemy.util.concurrency import await_, in_greenlet
 
 BUSY_TIMEOUT = 30.0  # seconds a statement waits for SQLite's write lock before giving up
 _FIRST_PAUSE = 0.0005
@@ -86,7 +86,8 @@ def run_waiting(conn: sqlite3.Connection, operation: str, parameters: Any, many:
         try:
             return _run(conn, operation, parameters, many)
         except sqlite3.OperationalError as error:
-            if not _must_wait(error):
+            # outside SQLAlchemy's greenlet nothing can wait here: such callers take the lock first
+            if not _must_wait(error) or not in_greenlet():
                 raise
             if not held_before and conn.in_transaction:
                 conn.rollback()
@@ -101,6 +102,35 @@ def run_waiting(conn: sqlite3.Connection, operation: str, parameters: Any, many:
 
 async def _nothing() -> None:
     return None
+
+
+async def begin_immediate(conn: sqlite3.Connection) -> None:
+    """Open `conn`'s transaction holding SQLite's write lock (BEGIN IMMEDIATE), pausing without
+    blocking the event loop while another connection holds it (as `run_waiting` does). After it,
+    nothing the transaction does can meet the lock, so the rest can run outside SQLAlchemy's greenlet
+    (the middleware's commit: storage work, the update id, the conversation state)."""
+    deadline: float | None = None
+    pause = _FIRST_PAUSE
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if not _must_wait(error):
+                raise
+            now = time.monotonic()
+            if deadline is None:
+                deadline = now + BUSY_TIMEOUT
+            elif now >= deadline:
+                raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, _MAX_PAUSE)
+
+
+def inline_engine(bind: Any) -> bool:
+    """`bind` (an Engine) runs on this driver, so its statements never wait inside SQLAlchemy except
+    for the write lock."""
+    return isinstance(getattr(getattr(bind, "dialect", None), "dbapi", None), InlineDBAPI)
 
 
 class InlineConnection:
@@ -165,8 +195,10 @@ class InlineCursor(AsyncAdapt_dbapi_cursor):
     def _execute(self, operation: Any, parameters: Any, many: bool) -> None:
         conn: InlineConnection = self._connection  # type: ignore[assignment]
         # SQLAlchemy's AsyncConnection.execute insists that the driver awaited something: one switch to
-        # the calling coroutine and straight back (a few microseconds; the event loop is not involved)
-        await_(_nothing())
+        # the calling coroutine and straight back (a few microseconds; the event loop is not involved).
+        # Outside its greenlet (storage.hot.connection, the middleware's commit) there is none to make.
+        if in_greenlet():
+            await_(_nothing())
         try:
             result = run_waiting(conn._conn, operation, parameters, many)
         except Exception as error:
