@@ -1,6 +1,10 @@
 """The baseline: a bare aiogram bot that answers every message and button press with one message.
 
 PEAM_BOT_TOKEN=... PEAM_TELEGRAM_API_URL=http://127.0.0.1:PORT python -m bench.echo_bot
+
+With ECHO_SESSION=peam it talks to the Bot API through the bot's own client
+(`peam_bot.telegram.JsonSession`: peam_bot/transport.py, JSON bodies, lean answers) instead of
+aiogram's default aiohttp session: for context only, the ratio's baseline is aiogram's default.
 """
 
 from __future__ import annotations
@@ -33,16 +37,26 @@ def echo_dispatcher() -> Dispatcher:
     return dp
 
 
-def make_bot(token: str, api_url: str) -> Bot:
-    return Bot(
-        token,
-        session=AiohttpSession(api=TelegramAPIServer.from_base(api_url)),
-        default=DefaultBotProperties(parse_mode="HTML"),
-    )
+SESSIONS = ("aiohttp", "peam")
+
+
+def make_bot(token: str, api_url: str, session: str = "aiohttp") -> Bot:
+    api = TelegramAPIServer.from_base(api_url)
+    if session == "peam":
+        from peam_bot.telegram import JsonSession, lean_json_loads
+
+        client: AiohttpSession = JsonSession(json_loads=lean_json_loads, api=api)
+    else:
+        client = AiohttpSession(api=api)
+    return Bot(token, session=client, default=DefaultBotProperties(parse_mode="HTML"))
 
 
 async def main() -> None:
-    bot = make_bot(os.environ["PEAM_BOT_TOKEN"], os.environ["PEAM_TELEGRAM_API_URL"])
+    bot = make_bot(
+        os.environ["PEAM_BOT_TOKEN"],
+        os.environ["PEAM_TELEGRAM_API_URL"],
+        os.environ.get("ECHO_SESSION", "aiohttp"),
+    )
     await echo_dispatcher().start_polling(bot, allowed_updates=ALLOWED_UPDATES)
 
 

@@ -31,7 +31,7 @@ from bench.common import (
     percentile,
     start_emulator,
 )
-from bench.echo_bot import echo_dispatcher, make_bot
+from bench.echo_bot import SESSIONS, echo_dispatcher, make_bot
 from bench.processes import BotProcess
 from peam_bot.app import ALLOWED_UPDATES, App
 from peam_bot.config import Settings
@@ -202,7 +202,13 @@ async def bot_saturation(args: argparse.Namespace, workdir: Path) -> tuple[Stats
 async def echo_saturation(args: argparse.Namespace) -> Stats:
     tg = await start_emulator()
     if not args.in_process:
-        proc = BotProcess("bench.echo_bot", [], tg, Path(tempfile.gettempdir()) / "peam-bench-echo.log")
+        proc = BotProcess(
+            "bench.echo_bot",
+            [],
+            tg,
+            Path(tempfile.gettempdir()) / "peam-bench-echo.log",
+            extra_env={"ECHO_SESSION": args.echo_session},
+        )
         await proc.ready()
         try:
             return await closed_loop(
@@ -212,7 +218,7 @@ async def echo_saturation(args: argparse.Namespace) -> Stats:
         finally:
             await proc.stop()
             await tg.stop()
-    bot = make_bot(TOKEN, tg.base_url)
+    bot = make_bot(TOKEN, tg.base_url, args.echo_session)
     dp = echo_dispatcher()
     polling = asyncio.create_task(
         dp.start_polling(bot, allowed_updates=ALLOWED_UPDATES, handle_signals=False, close_bot_session=False)
@@ -364,6 +370,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--skip", choices=["bot", "echo", "latency"], action="append", default=[])
     p.add_argument("--quick", action="store_true", help="2-3 s smoke run of every part")
     p.add_argument(
+        "--echo-session",
+        choices=SESSIONS,
+        default="aiohttp",
+        help="the echo bot's Bot API client: aiogram's default (the ratio's baseline) or, for context, "
+        "the bot's own (peam_bot/transport.py)",
+    )
+    p.add_argument(
         "--in-process",
         action="store_true",
         help="run the bot and the echo bot inside this process (sharing one core with the emulator "
@@ -447,6 +460,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "latency_missed_ticks": lat_info.get("missed_ticks"),
         "bot_log_warnings": sum(counter.counts.values()) + sum(s.bot_warnings for s in (bot, lat) if s),
         "bot_process": "in-process" if args.in_process else "own process (peam-bot run)",
+        "echo_session": args.echo_session,
         "targets_met": {
             "ratio>=0.5": None if ratio is None else ratio >= RATIO_TARGET,
             "p99_ms<=50": None if p99 is None else p99 <= P99_TARGET_MS,
