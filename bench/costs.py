@@ -8,8 +8,8 @@
   resident (ORM), insert the update id and upsert the conversation state (Core statements on the
   session's connection, as the middleware and the FSM storage do), commit;
 * `db_hot_pattern_ms` – the same, as the bot does it now: the resident loaded and the update id and
-  state written on the session's own SQLite connection (`peam_bot/storage/hot.py`), the session
-  closed in place as the middleware closes it;
+  state written on the session's own SQLite connection (`peam_bot/storage/hot.py`), committed and
+  the session closed in place as the middleware does it;
 * `db_core_pattern_ms` – the same statements through SQLAlchemy Core on one connection;
 * `db_raw_aiosqlite_ms` – the same statements on a bare aiosqlite connection, for comparison (each
   statement a trip to aiosqlite's thread; the bot runs them in the event loop's thread instead,
@@ -29,15 +29,15 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiosqlite
+from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from peam_bot.config import Settings
-from peam_bot.middlewares import UPDATE_ID, close_update_session
+from peam_bot.middlewares import UPDATE_ID, DbSessionMiddleware, close_update_session
 from peam_bot.services import users
-from peam_bot.storage import hot
 from peam_bot.storage.db import make_engine, make_session_factory, upgrade
-from peam_bot.storage.fsm import _upsert
+from peam_bot.storage.fsm import DatabaseStorage, update_session
 from peam_bot.storage.models import FsmRecord, ProcessedUpdate, User, utcnow
 from peam_bot.telegram import create_bot
 
@@ -115,19 +115,24 @@ async def db_costs(n: int, workdir: Path) -> dict[str, float]:
             await conn.execute(fsm_upsert(uid))
             await conn.commit()
 
-    state = {"state": "Propose:title", "data": {"draft": {}}, "updated_at": utcnow()}
+    draft = {"draft": {}}
+
+    middleware = DbSessionMiddleware(sessions, lambda: None, serialize_commits=True)
+
+    storage = DatabaseStorage(sessions)
 
     async def hot_path() -> None:
         uid = next_id()
         s = sessions()
+        token = update_session.set(s)
         try:
             await users.get(s, 1)
             s.info[UPDATE_ID] = uid  # written by the middleware's commit hook, as for every update
-            conn = await s.connection()
-            params = {"key": f"k{uid % 50}", **state}
-            await conn.run_sync(lambda c: hot.execute(c, _upsert("sqlite"), params))
-            await s.commit()
+            key = StorageKey(bot_id=1, chat_id=uid % 50, user_id=uid % 50)
+            await storage.set_data(key, draft)  # written by the storage's commit hook
+            await middleware._commit(s)  # noqa: SLF001 - the commit exactly as the middleware makes it
         finally:
+            update_session.reset(token)
             await close_update_session(s)  # as the middleware closes it
 
     out = {
@@ -135,6 +140,7 @@ async def db_costs(n: int, workdir: Path) -> dict[str, float]:
         "db_hot_pattern_ms": await cpu_ms(hot_path, n),
         "db_core_pattern_ms": await cpu_ms(core, n),
     }
+    await storage.close()
     await engine.dispose()
     db = await aiosqlite.connect(path)
     try:
