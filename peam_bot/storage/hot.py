@@ -151,13 +151,29 @@ class _Loader:
 _loaders: dict[type, _Loader] = {}
 
 
+def _mapped(model: type) -> tuple[Any, Table, Any]:
+    """The model's mapper, table and (single-column) primary key."""
+    mapper = inspect(model)
+    table = mapper.local_table
+    assert isinstance(table, Table)
+    (pk,) = mapper.primary_key
+    return mapper, table, pk
+
+
+def _attach(sync: Session, mapper: Any, values: Any) -> Any:
+    """An object of `mapper` with these (attribute, value) pairs, made the session's persistent
+    object as if it had been loaded: nothing to flush."""
+    obj = mapper.class_manager.new_instance()
+    obj.__dict__.update(values)
+    make_transient_to_detached(obj)
+    sync.add(obj)
+    return obj
+
+
 def _loader(model: type) -> _Loader:
     loader = _loaders.get(model)
     if loader is None:
-        mapper = inspect(model)
-        table = mapper.local_table
-        assert isinstance(table, Table)
-        (pk,) = mapper.primary_key
+        mapper, table, pk = _mapped(model)
         columns = list(table.columns)
         keys = tuple(mapper.get_property_by_column(c).key for c in columns)
         stmt = select(*columns).where(pk == bindparam("pk"))
@@ -184,11 +200,7 @@ async def get(session: AsyncSession, model: type[T], pk: Any) -> T | None:
         return await session.get(model, pk)
     if row is None:
         return None
-    obj = loader.mapper.class_manager.new_instance()
-    obj.__dict__.update(zip(loader.keys, plan.row(row), strict=True))
-    make_transient_to_detached(obj)
-    sync.add(obj)
-    return obj  # type: ignore[no-any-return]
+    return _attach(sync, loader.mapper, zip(loader.keys, plan.row(row), strict=True))  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -205,10 +217,7 @@ _inserters: dict[type, _Inserter] = {}
 def _inserter(model: type) -> _Inserter:
     found = _inserters.get(model)
     if found is None:
-        mapper = inspect(model)
-        table = mapper.local_table
-        assert isinstance(table, Table)
-        (pk,) = mapper.primary_key
+        mapper, table, pk = _mapped(model)
         columns = [c for c in table.columns if c is not pk]
         stmt = insert(table).values({c.name: bindparam(c.name) for c in columns}).returning(pk)
         found = _inserters[model] = _Inserter(
@@ -250,11 +259,6 @@ def add_new(sync: Session, model: type[T], **values: Any) -> T:
             new_id = sqlite_driver.run_waiting(raw, plan.sql, args, False)[1][0][0]  # type: ignore[index]
         except sqlite3.Error as error:
             raise _wrapped(plan, args, error) from error
-    obj = inserter.mapper.class_manager.new_instance()
-    state = obj.__dict__
-    for attr, name, _default_value in inserter.columns:
-        state[attr] = row[name]
-    state[inserter.pk] = new_id
-    make_transient_to_detached(obj)
-    sync.add(obj)
-    return obj  # type: ignore[no-any-return]
+    values = [(attr, row[name]) for attr, name, _default in inserter.columns]
+    values.append((inserter.pk, new_id))
+    return _attach(sync, inserter.mapper, values)  # type: ignore[no-any-return]
