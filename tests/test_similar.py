@@ -147,3 +147,31 @@ async def test_kept_candidates_follow_every_change_to_the_table(session_factory:
         await s.execute(delete(InitiativePhoto).where(InitiativePhoto.initiative_id == gone))
         await s.execute(delete(Initiative).where(Initiative.code == codes[3]))
     await check([codes[1], codes[2], *codes[4:]])
+
+
+async def test_what_a_transaction_rolled_back_read_is_not_kept(session_factory: Any) -> None:
+    """A moderator's transaction declines an initiative, reads the candidates (without it), and rolls
+    back; then someone else's change brings the count of changes to the same number. The candidates
+    are still the committed ones."""
+    from peam_bot.services import users
+
+    rng = random.Random(4)
+    async with session_factory() as s, s.begin():
+        await users.accept_consent(s, 1, "es")
+        codes = []
+        for n in range(3):
+            draft = Draft(
+                title=f"{phrase(rng, 3)} {n}", description=phrase(rng, 12), district="cayma", theme="ambiente"
+            )
+            codes.append((await initiatives.submit(s, 1, draft, None, 2026)).code)
+    async with session_factory() as s:
+        assert sorted(c.code for c in await initiatives.similar_candidates(s)) == codes
+    async with session_factory() as s:
+        await s.execute(update(Initiative).where(Initiative.code == codes[0]).values(status="rechazada"))
+        assert codes[0] not in [c.code for c in await initiatives.similar_candidates(s)]
+        await s.rollback()
+    async with session_factory() as s, s.begin():
+        await s.execute(update(Initiative).where(Initiative.code == codes[1]).values(status="aceptada"))
+    async with session_factory() as s:
+        found = {c.code: c.status for c in await initiatives.similar_candidates(s)}
+    assert found == {codes[0]: "recibida", codes[1]: "aceptada", codes[2]: "recibida"}

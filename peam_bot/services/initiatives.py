@@ -262,7 +262,9 @@ async def similar_candidates(session: AsyncSession) -> Candidates:
     changes to initiatives (migration 0004) on every call."""
     engine = session.sync_session.get_bind()
     fixed = _fixed.setdefault(engine, {})
-    seen = _seen.get(engine)
+    # What a transaction that changed initiatives itself reads is not kept: it may yet roll back.
+    keep = not await _wrote(session)
+    seen = _seen.get(engine) if keep else None
     if seen is not None:
         found = await hot.rows(session, _ADDED, {"after": seen.last_id})
         added = [r for r in found if r[1] is not None]
@@ -293,11 +295,22 @@ async def similar_candidates(session: AsyncSession) -> Candidates:
         f = fixed.get((ident, code))
         if f is not None:
             out.add(Candidate(code, f[0], status, f[1], f[2]), f)
-    if keys and keys[0][0] is not None:  # without the counter (or any initiative), read all each time
+    if keep and keys and keys[0][0] is not None:  # without the counter (or any initiative): read all each time
         _seen[engine] = _Seen(keys[0][0], keys[0][1], out)
-    else:
+    elif keep:
         _seen.pop(engine, None)
     return out
+
+
+async def _wrote(session: AsyncSession) -> bool:
+    """The session's transaction may hold writes of its own (True when it cannot tell)."""
+    conn = await hot.connection(session)
+    raw = hot.sqlite_connection(conn)
+    if raw is not None:
+        return raw.in_transaction  # SQLite opens a transaction at the first write
+    if conn.dialect.name == "postgresql":
+        return await session.scalar(select(func.txid_current_if_assigned())) is not None
+    return True
 
 
 async def find_similar(session: AsyncSession, draft: Draft, limit: int = 3) -> list[Similar]:
