@@ -273,7 +273,7 @@ async def test_bad_inputs_keep_the_form(app: App, resident: User) -> None:
     await resident.send("<b>Parque</b> & <script>alert(1)</script>")
     (m,) = await resident.replies(1)
     assert "Paso 2 de 7" in m.plain
-    await resident.send("/mis_iniciativas")
+    await resident.send("/proyectos")
     (m,) = await resident.replies(1)
     assert "lo que ya escribió está guardado" in m.plain and "Paso 2 de 7" in m.plain
     await resident.send_photo()
@@ -430,3 +430,35 @@ async def test_similar_candidates_follow_status_changes_and_new_initiatives(sess
         await s.execute(update(Initiative).where(Initiative.code == third.code).values(hidden=True))
     async with session_factory() as s:
         assert [c.code for c in await initiatives.similar_candidates(s)] == [second.code]
+
+
+async def test_own_initiatives_can_be_looked_at_in_the_middle_of_the_form(app: App, resident: User) -> None:
+    """/mis_iniciativas, /estado <código> and a "Ver historial" button work in the middle of a new
+    form; the form's question comes back below them, and the answer already given is kept."""
+    await onboard(resident)
+    await fill_until_review(resident, photos=0, location=False)
+    await resident.press("Enviar")
+    _edit, done = await resident.replies(2)
+    code = re.search(r"INI-\d{4}-\d{5}", done.plain).group(0)  # type: ignore[union-attr]
+
+    await resident.send("/proponer")
+    await resident.replies(1)
+    await resident.send("Bancas y sombra en el parque de Cayma")
+    (q,) = await resident.replies(1)
+    assert "Paso 2 de 7" in q.plain
+    await resident.send("/mis_iniciativas")
+    mine, again = await resident.replies(2)
+    assert code in mine.plain and "Recibida" in mine.plain
+    assert "sigue guardada" in again.plain and "Paso 2 de 7" in again.plain
+    await resident.send(f"/estado {code}")
+    status, again = await resident.replies(2)
+    assert "Estado: Recibida" in status.plain and "Paso 2 de 7" in again.plain
+    await resident.press(f"Ver historial de {code}", mine)
+    status, again = await resident.replies(2)
+    assert "Historial" in status.plain and "Paso 2 de 7" in again.plain
+    await resident.send("/estado")  # without a code the next message would be taken as the answer
+    (refused,) = await resident.replies(1)
+    assert "Está preparando una iniciativa" in refused.plain and "Paso 2 de 7" in refused.plain
+    await resident.send(DESCRIPTION)
+    (q,) = await resident.replies(1)
+    assert "Paso 3 de 7" in q.plain  # the title given before the look-ups was kept

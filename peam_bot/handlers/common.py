@@ -1,20 +1,24 @@
-"""Commands available everywhere (/ayuda, /cancelar, /idioma) and the last-resort answers."""
+"""Commands available everywhere (/ayuda, /cancelar, /idioma), a look at one's initiatives in the middle
+of the form, and the last-resort answers."""
 
 from __future__ import annotations
 
 from aiogram import F
-from aiogram.filters import Command
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.config import Settings
-from peam_bot.handlers import onboarding, propose
+from peam_bot.handlers import onboarding, propose, tracking
 from peam_bot.handlers.ui import (
     MENU_HELP,
+    MENU_MINE,
     LangCb,
     Onboarding,
     Propose,
+    Registered,
+    StatusCb,
     language_keyboard,
     main_menu,
     menu_labels,
@@ -74,9 +78,48 @@ async def help_command(
         text += "\n\n" + staff_help_text(role)
     await message.answer(text, reply_markup=main_menu() if user is not None and not current else None)
     if current and current.startswith(Propose.__name__):
-        await propose.ask(
-            message, state, session, locale, _("Su iniciativa a medio llenar sigue guardada. Seguimos aquí:")
-        )
+        await propose.resume(message, state, session, locale)
+
+
+# --- a look at one's initiatives in the middle of the form: shown, then the form goes on -----------
+# (/estado without a code stays refused there: the code typed next would be taken as the answer)
+
+
+@routes.message(Command("mis_iniciativas", "my_initiatives"), StateFilter(Propose), Registered())
+@routes.message(F.text.in_(menu_labels(MENU_MINE)), StateFilter(Propose), Registered())
+async def mine_in_form(
+    message: Message, state: FSMContext, session: AsyncSession, user: User, locale: str
+) -> None:
+    await tracking.my_initiatives(message, session, user, locale)
+    await propose.resume(message, state, session, locale)
+
+
+@routes.message(Command("estado", "status", magic=F.args), StateFilter(Propose), Registered())
+async def status_in_form(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    locale: str,
+    settings: Settings,
+    command: CommandObject,
+) -> None:
+    await tracking.status_command(message, session, user, locale, settings, command)
+    await propose.resume(message, state, session, locale)
+
+
+@routes.callback_query(StatusCb.filter(), StateFilter(Propose))
+async def status_button_in_form(
+    query: CallbackQuery,
+    callback_data: StatusCb,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User | None,
+    locale: str,
+) -> None:
+    await tracking.status_button(query, callback_data, session, locale, user)
+    if isinstance(query.message, Message):
+        await propose.resume(query.message, state, session, locale)
 
 
 @routes.message(Command("cancelar", "cancel"))

@@ -232,6 +232,12 @@ async def ask(
     await state.update_data({QUESTION: sent.message_id})
 
 
+async def resume(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
+    """After something else was shown in the middle of the form (help, a look at an initiative): the
+    current question again, below it, saying that nothing was lost."""
+    await ask(message, state, session, locale, _("Su iniciativa a medio llenar sigue guardada. Seguimos aquí:"))
+
+
 async def answer_and_edit_other(
     press: CallbackQuery,
     pressed: Message,
