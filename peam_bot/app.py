@@ -87,7 +87,7 @@ def build_dispatcher(
     )
     dp.update.outer_middleware(UserLocaleMiddleware())
     dp.include_router(admin.setup())
-    dp.include_router(handlers.setup())
+    dp.include_routers(*handlers.routers())
     return dp
 
 
