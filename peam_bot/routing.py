@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from aiogram import F, Router
 from aiogram.filters import Filter, StateFilter
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import TelegramObject
+from aiogram.types import CallbackQuery, TelegramObject
 from magic_filter import MagicFilter
 
 Callback = Callable[..., Any]
@@ -32,7 +32,40 @@ class Inline(Filter):
         return self.check(event)
 
 
+_unpacked: dict[tuple[type, str], Any] = {}  # (CallbackData class, data) -> instance, or None
+
+
+class PackedData(CallbackQueryFilter):
+    """aiogram's CallbackQueryFilter with each button's data unpacked once per CallbackData class:
+    otherwise every candidate handler's filter unpacks the same string again into a validated model
+    (a form's buttons are checked against a dozen handlers). The instances are shared, so handlers
+    must not change them (none does)."""
+
+    __slots__ = ()
+
+    async def __call__(self, query: CallbackQuery) -> Literal[False] | dict[str, Any]:
+        data = query.data
+        if not data:
+            return False
+        key = (self.callback_data, data)
+        try:
+            value = _unpacked[key]
+        except KeyError:
+            try:
+                value = self.callback_data.unpack(data)
+            except (TypeError, ValueError):
+                value = None
+            if len(_unpacked) >= 20_000:
+                _unpacked.clear()
+            _unpacked[key] = value
+        if value is None or (self.rule is not None and not self.rule.resolve(value)):
+            return False
+        return {"callback_data": value}
+
+
 def inline(flt: Any) -> Any:
+    if type(flt) is CallbackQueryFilter:
+        return PackedData(callback_data=flt.callback_data, rule=flt.rule)
     if isinstance(flt, Filter):
         return flt
     if isinstance(flt, State) or (inspect.isclass(flt) and issubclass(flt, StatesGroup)):
