@@ -62,7 +62,16 @@ class DatabaseStorage(BaseStorage):
         self.cache_size = cache_size
         self._cache: OrderedDict[str, Entry] = OrderedDict()
         self._pending_key = f"{PENDING}:{id(self)}"
+        self._keys: dict[StorageKey, str] = {}  # built keys: a handler reads the state several times
         self._listen()
+
+    def _key(self, key: StorageKey) -> str:
+        built = self._keys.get(key)
+        if built is None:
+            if len(self._keys) >= self.cache_size:
+                self._keys.clear()
+            built = self._keys[key] = self.key_builder.build(key)
+        return built
 
     # --- memory cache of committed states -----------------------------------------------------------
     def _remember(self, key: str, entry: Entry) -> None:
@@ -128,7 +137,7 @@ class DatabaseStorage(BaseStorage):
         sync.info.pop(self._pending_key, None)
 
     async def _update(self, key: StorageKey, **values: Any) -> None:
-        k = self.key_builder.build(key)
+        k = self._key(key)
         session = update_session.get()
         if session is not None:
             pending = self._pending_of(session)
@@ -143,7 +152,7 @@ class DatabaseStorage(BaseStorage):
             self._pending_of(own)[k] = entry
 
     async def _read(self, key: StorageKey) -> Entry:
-        k = self.key_builder.build(key)
+        k = self._key(key)
         session = update_session.get()
         pending = session.info.get(self._pending_key) if session is not None else None
         if pending and k in pending:
