@@ -10,6 +10,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -204,20 +205,14 @@ class DbSessionMiddleware(BaseMiddleware):
                 # Nothing written yet: take SQLite's write lock first (waiting without blocking the
                 # loop), after which the commit cannot meet it and runs here, without a trip through
                 # SQLAlchemy's greenlet (nor the one the lock check took).
-                if self._commit_lock is None:
-                    await sqlite_driver.begin_immediate(raw)
-                    sync.commit()
-                    return
-                async with self._commit_lock:
+                async with self._commit_lock or nullcontext():
                     await sqlite_driver.begin_immediate(raw)
                     sync.commit()
                 return
             await session.commit()  # the handler wrote and holds the lock: no queueing behind others
             return
-        if self._commit_lock is not None and not await self._holds_write_lock(session):
-            async with self._commit_lock:
-                await session.commit()
-        else:
+        queue = self._commit_lock is not None and not await self._holds_write_lock(session)
+        async with self._commit_lock if queue else nullcontext():
             await session.commit()
 
     def _remember(self, update_id: int) -> None:
