@@ -258,7 +258,7 @@ async def test_bad_inputs_keep_the_form(app: App, resident: User) -> None:
     await resident.send_sticker()
     (m,) = await resident.replies(1)
     assert "No pude leer eso" in m.plain and "título" in m.plain
-    await resident.send("/estado")
+    await resident.send("/buscar")
     (m,) = await resident.replies(1)
     assert "Está preparando una iniciativa. Para salir" in m.plain and "guardado" not in m.plain
     await resident.send("Hola")
@@ -458,7 +458,7 @@ async def test_own_initiatives_can_be_looked_at_in_the_middle_of_the_form(app: A
     assert "Historial" in status.plain and "Paso 2 de 7" in again.plain
     await resident.send("/estado")  # without a code the next message would be taken as the answer
     (refused,) = await resident.replies(1)
-    assert "Está preparando una iniciativa" in refused.plain and "Paso 2 de 7" in refused.plain
+    assert "escriba /estado con su código" in refused.plain and "Paso 2 de 7" in refused.plain
     await resident.send(DESCRIPTION)
     (q,) = await resident.replies(1)
     assert "Paso 3 de 7" in q.plain  # the title given before the look-ups was kept

@@ -82,7 +82,7 @@ async def help_command(
 
 
 # --- a look at one's initiatives in the middle of the form: shown, then the form goes on -----------
-# (/estado without a code stays refused there: the code typed next would be taken as the answer)
+# (/estado without a code only says how: the code typed next would be taken as the form's answer)
 
 
 @routes.message(Command("mis_iniciativas", "my_initiatives"), StateFilter(Propose), Registered())
@@ -106,6 +106,17 @@ async def status_in_form(
 ) -> None:
     await tracking.status_command(message, session, user, locale, settings, command)
     await propose.resume(message, state, session, locale)
+
+
+@routes.message(Command("estado", "status"), StateFilter(Propose), Registered())
+async def status_without_code_in_form(
+    message: Message, state: FSMContext, session: AsyncSession, locale: str
+) -> None:
+    note = _(
+        "Está preparando una iniciativa. Para ver otra sin salir, escriba /estado con su código, "
+        "por ejemplo /estado INI-2026-00012."
+    )
+    await propose.ask(message, state, session, locale, note)
 
 
 @routes.callback_query(StatusCb.filter(), StateFilter(Propose))
