@@ -359,11 +359,11 @@ def rank_similar(rows: Candidates, draft: Draft, limit: int = 3) -> list[Similar
     for _c, score, i in process.extract(q_full, fulls, scorer=fuzz.ratio, limit=None, score_cutoff=bar):
         scores[i] = max(scores.get(i, 0.0), float(score))  # fuzz.ratio of sorted words = token_sort_ratio
     lat, lon = draft.latitude, draft.longitude
-    close: dict[int, float] = {}
+    close: dict[int, tuple[float, float]] = {}  # index -> (distance, bonus)
     if lat is not None and lon is not None:
         for i, dist in rows.close_to(lat, lon):
-            close[i] = dist
             bonus = NEAR_BONUS if dist < 300 else CLOSE_BONUS
+            close[i] = (dist, bonus)
             if i not in scores:
                 t = fuzz.token_set_ratio(q_title, titles[i], score_cutoff=(bar - bonus) / 0.9)
                 f = fuzz.ratio(q_full, fulls[i], score_cutoff=bar - bonus)
@@ -373,9 +373,10 @@ def rank_similar(rows: Candidates, draft: Draft, limit: int = 3) -> list[Similar
     for i, text_score in scores.items():
         row = rows[i]
         score = text_score
-        dist = close.get(i)
-        if dist is not None:
-            score += NEAR_BONUS if dist < 300 else CLOSE_BONUS
+        dist: float | None = None
+        if i in close:
+            dist, bonus = close[i]
+            score += bonus
         elif None not in (lat, lon, row.latitude, row.longitude):
             dist = distance_m(lat, lon, row.latitude, row.longitude)  # type: ignore[arg-type]
         if score >= SIMILAR_THRESHOLD:
