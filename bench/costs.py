@@ -34,12 +34,12 @@ from sqlalchemy import insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from peam_bot.config import Settings
-from peam_bot.middlewares import UPDATE_ID, DbSessionMiddleware, close_update_session
 from peam_bot.services import users
 from peam_bot.storage.db import make_engine, make_session_factory, upgrade
 from peam_bot.storage.fsm import DatabaseStorage, update_session
 from peam_bot.storage.models import FsmRecord, ProcessedUpdate, User, utcnow
-from peam_bot.telegram import create_bot
+from peam_bot.telegram.client import create_bot
+from peam_bot.telegram.middlewares import UPDATE_ID, DbSessionMiddleware, close_update_session
 
 TOKEN = "123456:COSTS"
 EMULATOR = f"""

@@ -3,7 +3,7 @@
 PEAM_BOT_TOKEN=... PEAM_TELEGRAM_API_URL=http://127.0.0.1:PORT python -m bench.echo_bot
 
 With ECHO_SESSION=peam it talks to the Bot API through the bot's own client
-(`peam_bot.telegram.JsonSession`: peam_bot/transport.py, JSON bodies, lean answers) instead of
+(`peam_bot.telegram.client.JsonSession`: peam_bot/telegram/transport.py, JSON bodies, lean answers) instead of
 aiogram's default aiohttp session: for context only, the ratio's baseline is aiogram's default.
 """
 
@@ -19,7 +19,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import CallbackQuery, Message
 
-from peam_bot.app import ALLOWED_UPDATES
+from peam_bot.telegram.app import ALLOWED_UPDATES
 
 
 def echo_dispatcher() -> Dispatcher:
@@ -43,7 +43,7 @@ SESSIONS = ("aiohttp", "peam")
 def make_bot(token: str, api_url: str, session: str = "aiohttp") -> Bot:
     api = TelegramAPIServer.from_base(api_url)
     if session == "peam":
-        from peam_bot.telegram import JsonSession, lean_json_loads
+        from peam_bot.telegram.client import JsonSession, lean_json_loads
 
         client: AiohttpSession = JsonSession(json_loads=lean_json_loads, api=api)
     else:

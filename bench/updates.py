@@ -33,9 +33,9 @@ from bench.common import (
 )
 from bench.echo_bot import SESSIONS, echo_dispatcher, make_bot
 from bench.processes import BotProcess
-from peam_bot.app import ALLOWED_UPDATES, App
 from peam_bot.config import Settings
-from peam_bot.middlewares import ThrottleMiddleware
+from peam_bot.telegram.app import ALLOWED_UPDATES, App
+from peam_bot.telegram.middlewares import ThrottleMiddleware
 
 P99_TARGET_MS = 50.0
 RATIO_TARGET = 0.5
@@ -374,7 +374,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         choices=SESSIONS,
         default="aiohttp",
         help="the echo bot's Bot API client: aiogram's default (the ratio's baseline) or, for context, "
-        "the bot's own (peam_bot/transport.py)",
+        "the bot's own (peam_bot/telegram/transport.py)",
     )
     p.add_argument(
         "--in-process",

@@ -9,13 +9,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from peam_bot import demo
-from peam_bot.app import App
 from peam_bot.config import Settings
 from peam_bot.emulator.client import User
 from peam_bot.emulator.server import FakeTelegram, Limits
 from peam_bot.emulator.terminal import chat_loop
 from peam_bot.services import spreadsheet
 from peam_bot.storage.models import ProcessedUpdate
+from peam_bot.telegram.app import App
 
 STAFF_CHAT_ID = -1001000000001
 TOKEN = "100000:CHAT-EMULATOR"

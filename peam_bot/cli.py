@@ -268,11 +268,11 @@ async def _export_audit(settings: Settings, file: str, lang: str) -> int:
 
 
 async def _run(settings: Settings) -> None:
-    from peam_bot.app import App
+    from peam_bot.telegram.app import App
 
     app = await App.create(settings)
     if settings.webhook_url:
-        from peam_bot.webhook import serve_webhook
+        from peam_bot.telegram.webhook import serve_webhook
 
         await serve_webhook(app)
     else:

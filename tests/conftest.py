@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from peam_bot.app import App
 from peam_bot.config import Settings
 from peam_bot.emulator.client import User
 from peam_bot.emulator.server import FakeTelegram, Limits
 from peam_bot.storage.db import make_engine, make_session_factory, upgrade
+from peam_bot.telegram.app import App
 
 STAFF_CHAT = -1001234567890
 TOKEN = "123456:TEST-TOKEN"

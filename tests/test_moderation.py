@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from peam_bot.app import App
 from peam_bot.emulator.client import User
 from peam_bot.emulator.server import FakeTelegram
 from peam_bot.services import audit, initiatives, moderation, spreadsheet, staff
@@ -30,6 +29,7 @@ from peam_bot.storage.models import (
     ProjectFollower,
     ProjectInitiative,
 )
+from peam_bot.telegram.app import App
 from tests.conftest import STAFF_CHAT, StartApp, eventually, onboard
 
 ADMIN, ANA, BETO = 960_000, 960_001, 960_002

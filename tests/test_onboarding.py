@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from peam_bot.app import App
 from peam_bot.emulator.client import User
 from peam_bot.emulator.server import FakeTelegram
 from peam_bot.storage.models import FsmRecord
 from peam_bot.storage.models import User as DbUser
+from peam_bot.telegram.app import App
 from tests.conftest import onboard
 
 

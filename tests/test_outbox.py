@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from peam_bot.app import App
 from peam_bot.emulator.client import User
 from peam_bot.emulator.server import FakeTelegram, Limits
-from peam_bot.services import outbox, users
+from peam_bot.outbox import queue as outbox
+from peam_bot.services import users
 from peam_bot.storage.models import OutboxMessage
 from peam_bot.storage.models import User as DbUser
+from peam_bot.telegram.app import App
 from tests.conftest import STAFF_CHAT, StartApp, eventually
 
 

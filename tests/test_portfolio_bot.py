@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from peam_bot.app import App
 from peam_bot.emulator.client import User
 from peam_bot.emulator.server import FakeTelegram
 from peam_bot.services import spreadsheet
 from peam_bot.storage.models import AuditEntry, OutboxMessage, Project, ProjectUpdate
+from peam_bot.telegram.app import App
 from tests.conftest import StartApp, onboard
 
 STAFF_ID = 950_001

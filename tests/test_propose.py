@@ -5,10 +5,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from peam_bot.app import App
 from peam_bot.emulator.client import User
 from peam_bot.emulator.server import FakeTelegram
 from peam_bot.storage.models import Initiative, OutboxMessage
+from peam_bot.telegram.app import App
 from tests.conftest import STAFF_CHAT, eventually, onboard
 
 TITLE = "Semáforo peatonal en la Av. Ejército"

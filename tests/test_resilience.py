@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from peam_bot.app import App
 from peam_bot.emulator.client import User
 from peam_bot.emulator.server import FakeTelegram
 from peam_bot.storage.models import Initiative
+from peam_bot.telegram.app import App
 from tests.conftest import PG_URL, REDIS_URL, STAFF_CHAT, TOKEN, StartApp, onboard
 
 

@@ -21,11 +21,11 @@ from sqlalchemy import func, select
 
 from peam_bot import admin
 from peam_bot.admin.access import STAFF_STATE_GROUPS, HasPermission, StaffAccessMiddleware
-from peam_bot.app import App
 from peam_bot.emulator.client import User
 from peam_bot.emulator.server import FakeTelegram
 from peam_bot.services import staff
 from peam_bot.storage.models import AuditEntry, StaffMember
+from peam_bot.telegram.app import App
 from tests.conftest import onboard
 
 REFUSAL = "Esta opción no está disponible."

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from peam_bot.admin.team import TeamCb
-from peam_bot.app import App
 from peam_bot.emulator.client import User
 from peam_bot.emulator.server import FakeTelegram
 from peam_bot.services import staff
 from peam_bot.storage.models import AuditEntry, StaffInvite, StaffMember, utcnow
 from peam_bot.storage.models import User as Resident
+from peam_bot.telegram.app import App
 from tests.conftest import STAFF_CHAT, StartApp, onboard
 
 ADMIN_ID = 950_101

@@ -1,4 +1,4 @@
-"""The Bot API's HTTP exchange (peam_bot/transport.py) against real sockets: a server written here
+"""The Bot API's HTTP exchange (peam_bot/telegram/transport.py) against real sockets: a server written here
 answers exactly as each test needs (kept alive, chunked, closed, silent, TLS)."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 import trustme
 from aiogram.exceptions import TelegramNetworkError
 
-from peam_bot import transport
 from peam_bot.config import Settings
-from peam_bot.telegram import create_bot
+from peam_bot.telegram import transport
+from peam_bot.telegram.client import create_bot
 
 Answer = Callable[[bytes, asyncio.StreamWriter], Awaitable[bool]]  # False: close the connection
 

@@ -7,7 +7,7 @@ chats or the staff group, and only after the caller's role was read from the dat
 from aiogram import Router
 
 from peam_bot.admin import access, moderation, portfolio, team
-from peam_bot.routing import callback_prefix_filter
+from peam_bot.telegram.routing import callback_prefix_filter
 
 
 def setup() -> Router:

@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peam_bot.config import Settings
 from peam_bot.i18n import current_locale
 from peam_bot.i18n import gettext as _
-from peam_bot.routing import Routes
 from peam_bot.services import staff
 from peam_bot.services.rendering import STAFF_LOCALE
+from peam_bot.telegram.routing import Routes
 
 log = logging.getLogger("peam_bot.staff")
 

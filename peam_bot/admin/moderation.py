@@ -35,7 +35,7 @@ from peam_bot.services.initiatives import InvalidInput
 from peam_bot.services.rendering import status_label
 from peam_bot.services.text import esc, truncate
 from peam_bot.storage.models import Initiative, utcnow
-from peam_bot.telegram import edit_text
+from peam_bot.telegram.client import edit_text
 
 routes = staff_routes("staff-moderation")
 TRIAGE = {"permission": "triage"}

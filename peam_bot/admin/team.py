@@ -23,15 +23,16 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peam_bot.admin import menus
 from peam_bot.admin.access import HasPermission, staff_routes
 from peam_bot.config import Settings
 from peam_bot.i18n import gettext
 from peam_bot.i18n import gettext as _
-from peam_bot.routing import Routes
-from peam_bot.services import outbox, staff, users
+from peam_bot.outbox import queue as outbox
+from peam_bot.services import staff, users
 from peam_bot.services.formatting import fmt_datetime
 from peam_bot.services.text import esc, truncate
+from peam_bot.telegram import commands as menus
+from peam_bot.telegram.routing import Routes
 
 routes = staff_routes("staff-team")
 public_routes = Routes("staff-invites")  # not guarded: the invitation link is opened before the role exists

@@ -25,9 +25,9 @@ from peam_bot.handlers.ui import (
 )
 from peam_bot.i18n import available_locales, current_locale
 from peam_bot.i18n import gettext as _
-from peam_bot.routing import Routes
 from peam_bot.services import staff, users
 from peam_bot.storage.models import User
+from peam_bot.telegram.routing import Routes
 
 routes = Routes("common")
 

@@ -24,10 +24,10 @@ from peam_bot.handlers.ui import (
     main_menu,
 )
 from peam_bot.i18n import gettext as _
-from peam_bot.routing import Routes
 from peam_bot.services import reference, users
 from peam_bot.services.text import esc
 from peam_bot.storage.models import User
+from peam_bot.telegram.routing import Routes
 
 routes = Routes("onboarding")
 

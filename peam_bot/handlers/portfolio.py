@@ -27,11 +27,11 @@ from peam_bot.config import Settings
 from peam_bot.handlers import deeplinks
 from peam_bot.handlers.ui import MENU_PROJECTS, main_menu, menu_labels
 from peam_bot.i18n import gettext as _
-from peam_bot.routing import Routes
 from peam_bot.services import portfolio, project_search, reference, staff
 from peam_bot.services.rendering import project_card, project_line
 from peam_bot.services.text import esc, truncate
 from peam_bot.storage.models import Project, User
+from peam_bot.telegram.routing import Routes
 
 routes = Routes("portfolio")
 inline_routes = Routes("portfolio-inline", private_only=False)

@@ -33,13 +33,13 @@ from peam_bot.handlers.ui import (
 )
 from peam_bot.i18n import gettext as _
 from peam_bot.i18n import ngettext
-from peam_bot.routing import Routes
 from peam_bot.services import initiatives, reference
 from peam_bot.services.initiatives import MAX_PHOTOS, Draft, InvalidInput
 from peam_bot.services.rendering import draft_summary, org_type_label, status_label
 from peam_bot.services.text import esc, strip_accents, truncate
 from peam_bot.storage.models import User
-from peam_bot.telegram import edit_text, not_modified
+from peam_bot.telegram.client import edit_text, not_modified
+from peam_bot.telegram.routing import Routes
 
 routes = Routes("propose")
 

@@ -14,14 +14,14 @@ from peam_bot.config import Settings
 from peam_bot.handlers import deeplinks, portfolio
 from peam_bot.handlers.ui import MENU_MINE, MENU_STATUS, StatusCb, main_menu, menu_labels
 from peam_bot.i18n import gettext as _
-from peam_bot.routing import Routes
 from peam_bot.services import initiatives, moderation
 from peam_bot.services.formatting import fmt_date
 from peam_bot.services.initiatives import InvalidInput
 from peam_bot.services.rendering import public_status, status_label
 from peam_bot.services.text import esc, truncate
 from peam_bot.storage.models import User
-from peam_bot.telegram import edit_text
+from peam_bot.telegram.client import edit_text
+from peam_bot.telegram.routing import Routes
 
 routes = Routes("tracking")
 

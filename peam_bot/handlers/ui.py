@@ -24,7 +24,7 @@ from aiogram.types import (
 
 from peam_bot.i18n import N_, available_locales, current_locale, gettext
 from peam_bot.i18n import gettext as _
-from peam_bot.telegram import forget_shared_markups, share_markup
+from peam_bot.telegram.client import forget_shared_markups, share_markup
 
 Markup = TypeVar("Markup", InlineKeyboardMarkup, ReplyKeyboardMarkup)
 

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from peam_bot.i18n import N_
-from peam_bot.services import outbox, text
+from peam_bot.outbox import queue as outbox
+from peam_bot.services import text
 from peam_bot.storage import hot
 from peam_bot.storage.models import (
     ChangeCounter,

@@ -27,7 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from peam_bot.i18n import N_, gettext
-from peam_bot.services import audit, initiatives, outbox, portfolio, reference, staff
+from peam_bot.outbox import queue as outbox
+from peam_bot.services import audit, initiatives, portfolio, reference, staff
 from peam_bot.services.formatting import fmt_datetime
 from peam_bot.services.initiatives import InvalidInput, check_length
 from peam_bot.services.rendering import staff_summary, status_label

@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.i18n import N_, gettext
-from peam_bot.services import audit, outbox, text
+from peam_bot.outbox import queue as outbox
+from peam_bot.services import audit, text
 from peam_bot.services.initiatives import InvalidInput, check_length, distance_m
 from peam_bot.storage.models import (
     District,

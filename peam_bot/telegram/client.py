@@ -19,8 +19,8 @@ from aiogram.methods.base import Response, TelegramType
 from aiogram.types import InlineKeyboardMarkup, Message
 from aiohttp.http import SERVER_SOFTWARE
 
-from peam_bot import transport
 from peam_bot.config import TELEGRAM_API_URL, Settings
+from peam_bot.telegram import transport
 
 log = logging.getLogger("peam_bot.telegram")
 
@@ -150,7 +150,7 @@ class JsonSession(AiohttpSession):
     """aiogram's aiohttp session, sending each call as one JSON body (which the Bot API accepts)
     instead of an url-encoded form whose nested values are each encoded as JSON first: that form
     building (with a multipart boundary drawn from uuid4 for every call) was about a sixth of the
-    bot's cost per call. The exchange itself goes through :mod:`peam_bot.transport` (a kept-alive
+    bot's cost per call. The exchange itself goes through :mod:`peam_bot.telegram.transport` (a kept-alive
     connection and httptools' parser: 0.31 → 0.15 ms of CPU per call, `python -m bench.costs`);
     calls that upload a file still go as multipart forms through aiohttp.
     """

@@ -1,7 +1,7 @@
 """Per-update plumbing: logging, throttling, DB session, idempotency, locale.
 
 Updates of one resident are handled one at a time, in order, by aiogram's event isolation
-(configured in peam_bot.app), which wraps all of these middlewares."""
+(configured in peam_bot.telegram.app), which wraps all of these middlewares."""
 
 from __future__ import annotations
 

@@ -10,23 +10,21 @@ from dataclasses import dataclass, field
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from peam_bot import admin, handlers
-from peam_bot.admin.menus import set_staff_commands
 from peam_bot.config import Settings
-from peam_bot.delivery import OutboxWorker
-from peam_bot.i18n import N_, available_locales, gettext
-from peam_bot.middlewares import (
+from peam_bot.outbox.worker import OutboxWorker
+from peam_bot.storage.db import WalCheckpointer, make_engine, make_session_factory, upgrade
+from peam_bot.storage.fsm import DatabaseStorage
+from peam_bot.telegram.client import create_bot
+from peam_bot.telegram.commands import set_commands, set_staff_commands
+from peam_bot.telegram.middlewares import (
     DbSessionMiddleware,
     ThrottleMiddleware,
     UpdateLogMiddleware,
     UserLocaleMiddleware,
 )
-from peam_bot.storage.db import WalCheckpointer, make_engine, make_session_factory, upgrade
-from peam_bot.storage.fsm import DatabaseStorage
-from peam_bot.telegram import create_bot
 
 log = logging.getLogger("peam_bot")
 
@@ -35,19 +33,6 @@ GC_YOUNG_THRESHOLD = 50_000
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member", "inline_query"]
 
-# (Spanish command, English alias, description); both names work in every language
-COMMANDS = [
-    ("proyectos", "projects", N_("Ver los proyectos del plan")),
-    ("buscar", "search", N_("Buscar un proyecto")),
-    ("siguiendo", "following", N_("Proyectos que sigo")),
-    ("proponer", "propose", N_("Enviar una iniciativa")),
-    ("mis_iniciativas", "my_initiatives", N_("Ver mis iniciativas")),
-    ("estado", "status", N_("Consultar una iniciativa por su código")),
-    ("distrito", "district", N_("Cambiar mi distrito")),
-    ("idioma", "language", N_("Cambiar el idioma")),
-    ("ayuda", "help", N_("Ayuda")),
-    ("cancelar", "cancel", N_("Salir de lo que estoy haciendo")),
-]
 
 
 def make_storage(settings: Settings, session_factory: async_sessionmaker[AsyncSession]) -> BaseStorage:
@@ -89,23 +74,6 @@ def build_dispatcher(
     dp.include_router(admin.setup())
     dp.include_routers(*handlers.routers())
     return dp
-
-
-async def set_commands(bot: Bot) -> None:
-    """Command menus per language; a failure is logged and the bot keeps running."""
-    for locale in available_locales():
-        commands = [
-            BotCommand(command=es if locale == "es" else en, description=gettext(d, locale))
-            for es, en, d in COMMANDS
-        ]
-        try:
-            await bot.set_my_commands(
-                commands,
-                scope=BotCommandScopeAllPrivateChats(),
-                language_code=None if locale == "es" else locale,
-            )
-        except Exception as exc:  # noqa: BLE001 - any failure here must not stop the bot
-            log.warning("setMyCommands failed for %s: %s", locale, type(exc).__name__)
 
 
 @dataclass

@@ -1,6 +1,6 @@
-"""Command menus for AQPlan staff (Bot API command scopes).
+"""Command menus (Bot API command scopes): residents' and AQPlan staff's.
 
-Residents see the menu set by :func:`peam_bot.app.set_commands` (all private chats). Each staff
+Residents see the menu set by :func:`set_commands` (all private chats). Each staff
 member gets, in their own private chat only (``BotCommandScopeChat``), the resident commands plus the
 staff commands their role allows; the staff group gets the shared staff commands. Removing someone
 deletes their chat menu, so they fall back to the residents' one. Any failure is logged without
@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable
 
 from aiogram import Bot
-from aiogram.types import BotCommand, BotCommandScopeChat
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peam_bot.config import Settings
@@ -21,6 +21,20 @@ from peam_bot.i18n import N_, available_locales, gettext
 from peam_bot.services import staff
 
 log = logging.getLogger("peam_bot.staff")
+
+# (Spanish command, English alias, description); both names work in every language
+COMMANDS = [
+    ("proyectos", "projects", N_("Ver los proyectos del plan")),
+    ("buscar", "search", N_("Buscar un proyecto")),
+    ("siguiendo", "following", N_("Proyectos que sigo")),
+    ("proponer", "propose", N_("Enviar una iniciativa")),
+    ("mis_iniciativas", "my_initiatives", N_("Ver mis iniciativas")),
+    ("estado", "status", N_("Consultar una iniciativa por su código")),
+    ("distrito", "district", N_("Cambiar mi distrito")),
+    ("idioma", "language", N_("Cambiar el idioma")),
+    ("ayuda", "help", N_("Ayuda")),
+    ("cancelar", "cancel", N_("Salir de lo que estoy haciendo")),
+]
 
 # (Spanish command, English alias, description, permission needed to see it)
 STAFF_COMMANDS: list[tuple[str, str, str, str]] = [
@@ -49,8 +63,6 @@ def _bot_commands(entries: Iterable[tuple[str, str, str]], locale: str) -> list[
 
 
 def _resident_commands() -> list[tuple[str, str, str]]:
-    from peam_bot.app import COMMANDS  # app imports the admin package: read it at call time
-
     return list(COMMANDS)
 
 
@@ -67,6 +79,23 @@ async def _set_chat(bot: Bot, chat_id: int, entries: list[tuple[str, str, str]])
             log.warning("staff setMyCommands failed for %s: %s", locale, type(exc).__name__)
             ok = False
     return ok
+
+
+async def set_commands(bot: Bot) -> None:
+    """Command menus per language; a failure is logged and the bot keeps running."""
+    for locale in available_locales():
+        commands = [
+            BotCommand(command=es if locale == "es" else en, description=gettext(d, locale))
+            for es, en, d in COMMANDS
+        ]
+        try:
+            await bot.set_my_commands(
+                commands,
+                scope=BotCommandScopeAllPrivateChats(),
+                language_code=None if locale == "es" else locale,
+            )
+        except Exception as exc:  # noqa: BLE001 - any failure here must not stop the bot
+            log.warning("setMyCommands failed for %s: %s", locale, type(exc).__name__)
 
 
 async def set_member_commands(bot: Bot, user_id: int, role: str | None) -> bool:

@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peam_bot.services import users
 from peam_bot.storage.models import OutboxMessage, ProcessedUpdate, utcnow
-from peam_bot.telegram import not_modified
+from peam_bot.telegram.client import not_modified
 
 log = logging.getLogger("peam_bot.outbox")
 

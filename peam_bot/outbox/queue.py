@@ -1,4 +1,4 @@
-"""Every proactive message is a row in the outbox; a worker delivers it later (see peam_bot.delivery)."""
+"""Every proactive message is a row in the outbox; a worker delivers it later (see peam_bot.outbox.worker)."""
 
 from __future__ import annotations
 

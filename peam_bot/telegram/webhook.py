@@ -8,8 +8,8 @@ from urllib.parse import urlparse
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from peam_bot.admin.menus import set_staff_commands
-from peam_bot.app import ALLOWED_UPDATES, App, set_commands
+from peam_bot.telegram.app import ALLOWED_UPDATES, App
+from peam_bot.telegram.commands import set_commands, set_staff_commands
 
 
 async def serve_webhook(app: App) -> None:
