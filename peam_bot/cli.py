@@ -163,7 +163,7 @@ def fail(message: str, code: int = 2) -> int:
 async def _db_upgrade(settings: Settings) -> None:
     from peam_bot.storage.db import make_engine, upgrade
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, fast_paths=settings.fast_paths)
     try:
         await upgrade(engine)
     finally:
@@ -177,7 +177,7 @@ async def _portfolio(settings: Settings, command: str, file: str, lang: str) -> 
     from peam_bot.services import spreadsheet
     from peam_bot.storage.db import make_engine, make_session_factory, upgrade
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, fast_paths=settings.fast_paths)
     try:
         await upgrade(engine)
         async with make_session_factory(engine)() as session:
@@ -201,7 +201,7 @@ async def _staff(settings: Settings, args: argparse.Namespace, lang: str) -> int
     from peam_bot.storage.models import StaffMember
 
     h = HELP[lang]
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, fast_paths=settings.fast_paths)
     try:
         await upgrade(engine)
         async with make_session_factory(engine)() as session:
@@ -256,7 +256,7 @@ async def _export_audit(settings: Settings, file: str, lang: str) -> int:
     from peam_bot.services import audit
     from peam_bot.storage.db import make_engine, make_session_factory, upgrade
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, fast_paths=settings.fast_paths)
     try:
         await upgrade(engine)
         async with make_session_factory(engine)() as session:

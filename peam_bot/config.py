@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     throttle_limit: int = Field(default=15, ge=0)  # updates per window per resident; 0 turns it off
     throttle_window: float = Field(default=3.0, gt=0)
+    # the hand-written layers under SQLAlchemy and aiogram (storage/sqlite_driver.py, storage/hot.py,
+    # telegram/transport.py); off: the stock libraries only
+    fast_paths: bool = True
+    telegram_proxy: str | None = None  # http://, https://, socks4:// or socks5:// (user:pass@ allowed)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -75,6 +79,18 @@ class Settings(BaseSettings):
 
             if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
                 raise ValueError("1 a 256 caracteres A-Z, a-z, 0-9, _ o -")
+        return value
+
+    @field_validator("telegram_proxy")
+    @classmethod
+    def _check_proxy(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https", "socks4", "socks5") or not parts.hostname:
+            raise ValueError("use http://host:puerto, socks5://host:puerto (o socks4://, https://)")
         return value
 
     @cached_property

@@ -21,6 +21,8 @@ STAFF_CHAT = -1001234567890
 TOKEN = "123456:TEST-TOKEN"
 PG_URL = os.environ.get("PEAM_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("PEAM_TEST_REDIS_URL") or os.environ.get("PEAM_REDIS_URL")
+# PEAM_FAST_PATHS=0 runs the whole suite on the stock libraries only (.ci/run does it on SQLite)
+FAST_PATHS = Settings(_env_file=None).fast_paths  # type: ignore[call-arg]
 
 
 async def reset_postgres(url: str) -> None:
@@ -42,7 +44,7 @@ async def db_url(tmp_path: Path) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def session_factory(db_url: str) -> AsyncIterator[Any]:
-    engine = make_engine(db_url)
+    engine = make_engine(db_url, fast_paths=FAST_PATHS)
     await upgrade(engine)
     yield make_session_factory(engine)
     await engine.dispose()

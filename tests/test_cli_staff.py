@@ -15,6 +15,7 @@ import pytest
 from peam_bot import cli
 from peam_bot.services import audit, staff
 from peam_bot.storage.db import make_engine, make_session_factory, upgrade
+from tests.conftest import FAST_PATHS
 
 ADMIN = 111
 
@@ -175,7 +176,7 @@ def test_export_audit_neutralises_formulas(
     db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], suffix: str
 ) -> None:
     async def seed() -> None:
-        engine = make_engine(db_url)
+        engine = make_engine(db_url, fast_paths=FAST_PATHS)
         try:
             await upgrade(engine)
             async with make_session_factory(engine)() as session:

@@ -16,7 +16,7 @@ from peam_bot.emulator.client import User
 from peam_bot.emulator.server import FakeTelegram
 from peam_bot.storage.models import Initiative
 from peam_bot.telegram.app import App
-from tests.conftest import PG_URL, REDIS_URL, STAFF_CHAT, TOKEN, StartApp, onboard
+from tests.conftest import FAST_PATHS, PG_URL, REDIS_URL, STAFF_CHAT, TOKEN, StartApp, onboard
 
 
 def spawn_bot(tg: FakeTelegram, db_url: str, tmp_path: Path, **extra: str) -> subprocess.Popen[bytes]:
@@ -200,7 +200,7 @@ async def test_db_upgrade_command_creates_schema(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     from peam_bot.storage.db import make_engine
 
-    engine = make_engine(url)
+    engine = make_engine(url, fast_paths=FAST_PATHS)
     async with engine.connect() as conn:
         assert (await conn.execute(select(func.count()).select_from(Initiative))).scalar_one() == 0
     await engine.dispose()

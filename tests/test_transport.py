@@ -191,19 +191,21 @@ async def test_silent_server_times_out_and_the_connection_is_not_reused(
     client.close()
 
 
+@pytest.mark.parametrize("fast_paths", [True, False], ids=["transport", "aiohttp"])
 async def test_server_dropping_the_connection_is_a_network_error_for_the_bot(
-    serve: Callable[..., Awaitable[tuple[Server, str]]],
+    serve: Callable[..., Awaitable[tuple[Server, str]]], fast_paths: bool
 ) -> None:
+    """Whichever client the bot uses, a cut answer is a network error (which the outbox retries)."""
     async def answer(body: bytes, writer: asyncio.StreamWriter) -> bool:
         writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{"ok"')  # cut short
         return False
 
     _server, url = await serve(answer)
     base = url.rsplit("/bot", 1)[0]
-    settings = Settings(_env_file=None, bot_token="123:ABC", telegram_api_url=base)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, bot_token="123:ABC", telegram_api_url=base, fast_paths=fast_paths)  # type: ignore[call-arg]
     bot = create_bot(settings, retry_replies=False)
     try:
-        with pytest.raises(TelegramNetworkError, match="connection closed"):
+        with pytest.raises(TelegramNetworkError, match="connection closed" if fast_paths else "payload"):
             await bot.get_me()
     finally:
         await bot.session.close()
@@ -290,3 +292,82 @@ def test_prepare_builds_the_request_head() -> None:
     assert (local.host, local.port) == ("::1", 8081) and b"Host: [::1]:8081\r\n" in local.head
     with pytest.raises(ValueError):
         transport.prepare("ftp://example.org/x", "ua")
+
+
+async def test_waiting_for_a_free_connection_counts_in_the_timeout(
+    serve: Callable[..., Awaitable[tuple[Server, str]]],
+) -> None:
+    """With every connection busy, a call gives up after its own timeout instead of waiting for a
+    connection to be free first."""
+    release = asyncio.Event()
+
+    async def answer(body: bytes, writer: asyncio.StreamWriter) -> bool:
+        await release.wait()
+        writer.write(fixed(GET_ME))
+        return True
+
+    _server, url = await serve(answer)
+    client = transport.HttpClient(limit=1)
+    target = transport.prepare(url, "test")
+    first = asyncio.create_task(client.post(target, b"{}", 10))
+    await asyncio.sleep(0.05)
+    with pytest.raises(TimeoutError):
+        await client.post(target, b"{}", 0.2)
+    assert not first.done()  # the second call did not wait for the first one to finish
+    release.set()
+    status, body = await first
+    assert (status, body) == (200, GET_ME)
+    client.close()
+
+
+async def _start_proxy(scheme: str) -> tuple[asyncio.subprocess.Process, int]:
+    """A real proxy server (pproxy), as a municipal network would have, on a free local port."""
+    import socket
+    import sys
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "pproxy", "-l", f"{scheme}://127.0.0.1:{port}", "-v",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    await asyncio.wait_for(proc.stdout.readline(), 10)  # "Serving on …"
+    return proc, port
+
+
+@pytest.mark.parametrize("scheme", ["http", "socks5"])
+async def test_calls_go_through_the_configured_proxy(
+    serve: Callable[..., Awaitable[tuple[Server, str]]], scheme: str
+) -> None:
+    """PEAM_TELEGRAM_PROXY: every Bot API call goes through the proxy; with the proxy down the calls
+    fail (as a network error, which the outbox retries) although Telegram itself is up."""
+
+    async def answer(body: bytes, writer: asyncio.StreamWriter) -> bool:
+        writer.write(fixed(GET_ME))
+        return True
+
+    server, url = await serve(answer)
+    base = url.rsplit("/bot", 1)[0]
+    proc, port = await _start_proxy(scheme)
+    settings = Settings(
+        _env_file=None, bot_token="123:ABC", telegram_api_url=base, telegram_proxy=f"{scheme}://127.0.0.1:{port}"
+    )  # type: ignore[call-arg]
+    bot = create_bot(settings, retry_replies=False)
+    try:
+        me = await bot.get_me()
+        assert me.username == "peam_bot" and server.requests
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), 5)
+        assert f"-> localhost:{base.rsplit(':', 1)[1]}".encode() in line  # the proxy carried it
+        proc.kill()
+        await proc.wait()
+        await bot.session.close()  # no kept-alive tunnel: the next call needs the proxy again
+        with pytest.raises(TelegramNetworkError):
+            await bot.get_me()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await bot.session.close()

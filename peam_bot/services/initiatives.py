@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from peam_bot.i18n import N_
 from peam_bot.outbox import queue as outbox
 from peam_bot.services import text
-from peam_bot.storage import hot
+from peam_bot.storage import hot, transactions
 from peam_bot.storage.models import (
     ChangeCounter,
     CodeCounter,
@@ -264,7 +264,7 @@ async def similar_candidates(session: AsyncSession) -> Candidates:
     engine = session.sync_session.get_bind()
     fixed = _fixed.setdefault(engine, {})
     # What a transaction that changed initiatives itself reads is not kept: it may yet roll back.
-    keep = not await _wrote(session)
+    keep = not await transactions.wrote(session)
     seen = _seen.get(engine) if keep else None
     if seen is not None:
         found = await hot.rows(session, _ADDED, {"after": seen.last_id})
@@ -301,17 +301,6 @@ async def similar_candidates(session: AsyncSession) -> Candidates:
     elif keep:
         _seen.pop(engine, None)
     return out
-
-
-async def _wrote(session: AsyncSession) -> bool:
-    """The session's transaction may hold writes of its own (True when it cannot tell)."""
-    conn = await hot.connection(session)
-    raw = hot.sqlite_connection(conn)
-    if raw is not None:
-        return raw.in_transaction  # SQLite opens a transaction at the first write
-    if conn.dialect.name == "postgresql":
-        return await session.scalar(select(func.txid_current_if_assigned())) is not None
-    return True
 
 
 async def find_similar(session: AsyncSession, draft: Draft, limit: int = 3) -> list[Similar]:

@@ -24,16 +24,20 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def make_engine(url: str, background_checkpoints: bool = False, **kwargs: Any) -> AsyncEngine:
+def make_engine(
+    url: str, background_checkpoints: bool = False, fast_paths: bool = True, **kwargs: Any
+) -> AsyncEngine:
     """`background_checkpoints` (SQLite): commits never copy the write-ahead log into the database
-    themselves; a :class:`WalCheckpointer` must do it (the bot runs one). JSON columns (the
-    conversation state every update writes, outbox payloads) go through orjson."""
+    themselves; a :class:`WalCheckpointer` must do it (the bot runs one). `fast_paths` (SQLite): run
+    statements on the bot's inline driver (:mod:`peam_bot.storage.sqlite_driver`) when the SQLAlchemy
+    installed fits it; off, SQLAlchemy's own aiosqlite adapter. JSON columns (the conversation state
+    every update writes, outbox payloads) go through orjson."""
     kwargs.setdefault("json_serializer", _json_dumps)
     kwargs.setdefault("json_deserializer", orjson.loads)
     if url.startswith("sqlite"):
         from peam_bot.storage import sqlite_driver
 
-        module = sqlite_driver.dbapi()  # statements run in the event loop's thread
+        module = sqlite_driver.dbapi() if fast_paths else None  # statements run in the loop's thread
         # one connection per update in flight (an update keeps its session while it talks to
         # Telegram); with the inline driver a connection is only an open file, not a thread
         # (connections beyond pool_size are closed when given back, and opened again at the next peak)

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from peam_bot.storage import hot
+from peam_bot.storage import hot, transactions
 from peam_bot.storage.models import FsmRecord, utcnow
 
 update_session: ContextVar[AsyncSession | None] = ContextVar("update_session", default=None)
@@ -147,6 +147,7 @@ class DatabaseStorage(BaseStorage):
         entry: Entry = (values.get("state", state), dict(values.get("data", data)))
         if session is not None:
             pending[k] = entry
+            transactions.defer(session)  # written by _flush_pending at the commit
             return
         async with self.session_factory() as own, own.begin():
             self._pending_of(own)[k] = entry

@@ -7,14 +7,20 @@ statement itself takes a few microseconds. Each statement is still written once,
 Core, and compiled once per dialect: on SQLite with the inline driver
 (:mod:`peam_bot.storage.sqlite_driver`) the compiled SQL runs on the session's own `sqlite3`
 connection — the same transaction, the same waits for the write lock, errors raised as SQLAlchemy
-raises them — and everywhere else (PostgreSQL, SQLAlchemy's own aiosqlite adapter) through
-SQLAlchemy as usual. The column types' bind and result processors are applied as SQLAlchemy applies
-them, so the values read and written are the same on both paths.
+raises them — and everywhere else (PostgreSQL, SQLAlchemy's own aiosqlite adapter, `PEAM_FAST_PATHS`
+off) through SQLAlchemy as usual. The column types' bind and result processors are applied as
+SQLAlchemy applies them, so the values read and written are the same on both paths.
+
+What may go through here: statements built once (at import, or once per model); the plans of the
+last `PLAN_CACHE_SIZE` statements are kept. Objects loaded (`get`) or added (`add_new`) are of models
+of plain columns; `add_new` refuses a model with a server-side or SQL default (the object could not
+hold what the row holds without reading it back): such a model is added through the ORM.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -67,7 +73,7 @@ def _positions(procs: tuple[Processor, ...]) -> Positioned:
 
 @dataclass(frozen=True)
 class _Plan:
-    stmt: Any  # kept so that the id used as the cache key is never reused
+    stmt: Any  # kept so that the id used as the cache key is not reused while the plan is cached
     sql: str
     names: tuple[str, ...]
     binds: Positioned
@@ -82,14 +88,20 @@ class _Plan:
         return _processed(values, self.results) if self.results else values
 
 
-_plans: dict[tuple[int, str, bool], _Plan] = {}
+# Plans of the statements seen, most recently used last. The statements given here are built once
+# (at import, or once per model): the bound only matters if a caller builds one per call, which
+# then costs a compilation each time, as through SQLAlchemy, and never more memory than this.
+PLAN_CACHE_SIZE = 256
+_plans: OrderedDict[tuple[int, str, bool], _Plan] = OrderedDict()
 
 
 def _plan(stmt: Any, dialect: Dialect, literal: bool = False) -> _Plan:
     """`literal`: the statement's values are written into its SQL (no parameters)."""
     key = (id(stmt), dialect.name, literal)
     plan = _plans.get(key)
-    if plan is None:
+    if plan is not None:  # the plan keeps its statement alive: the id is that statement's
+        _plans.move_to_end(key)
+    else:
         kwargs = {"compile_kwargs": {"literal_binds": True}} if literal else {}
         compiled = stmt.compile(dialect=dialect, **kwargs)
         names = () if literal else tuple(compiled.positiontup or ())
@@ -100,6 +112,8 @@ def _plan(stmt: Any, dialect: Dialect, literal: bool = False) -> _Plan:
         plan = _plans[key] = _Plan(
             stmt, str(compiled), names, _positions(binds), _positions(results), values
         )
+        if len(_plans) > PLAN_CACHE_SIZE:
+            _plans.popitem(last=False)
     return plan
 
 
@@ -214,11 +228,25 @@ class _Inserter:
 _inserters: dict[type, _Inserter] = {}
 
 
+def _unsupported_default(column: Any) -> str | None:
+    """Why a column's default cannot be known before the INSERT (None: it can)."""
+    if column.server_default is not None:
+        return "a server default"
+    default = column.default
+    if default is not None and not (default.is_scalar or default.is_callable):
+        return "a SQL or sequence default"
+    return None
+
+
 def _inserter(model: type) -> _Inserter:
     found = _inserters.get(model)
     if found is None:
         mapper, table, pk = _mapped(model)
         columns = [c for c in table.columns if c is not pk]
+        for column in columns:
+            reason = _unsupported_default(column)
+            if reason is not None:  # the object would not hold what the row holds
+                raise TypeError(f"{model.__name__}.{column.key} has {reason}: use the ORM to add it")
         stmt = insert(table).values({c.name: bindparam(c.name) for c in columns}).returning(pk)
         found = _inserters[model] = _Inserter(
             mapper,

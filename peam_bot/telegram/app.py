@@ -17,6 +17,7 @@ from peam_bot.config import Settings
 from peam_bot.outbox.worker import OutboxWorker
 from peam_bot.storage.db import WalCheckpointer, make_engine, make_session_factory, upgrade
 from peam_bot.storage.fsm import DatabaseStorage
+from peam_bot.storage.transactions import UpdateCommitter
 from peam_bot.telegram.client import create_bot
 from peam_bot.telegram.commands import set_commands, set_staff_commands
 from peam_bot.telegram.middlewares import (
@@ -63,13 +64,10 @@ def build_dispatcher(
     dp["update_log"] = update_log = UpdateLogMiddleware()
     dp.update.outer_middleware(update_log)
     dp.update.outer_middleware(ThrottleMiddleware(settings.throttle_limit, settings.throttle_window))
-    dp.update.outer_middleware(
-        DbSessionMiddleware(
-            session_factory,
-            worker.wake if worker else lambda: None,
-            serialize_commits=settings.database_url.startswith("sqlite"),
-        )
+    committer = UpdateCommitter(
+        serialize=settings.database_url.startswith("sqlite"), on_commit=worker.wake if worker else None
     )
+    dp.update.outer_middleware(DbSessionMiddleware(session_factory, committer))
     dp.update.outer_middleware(UserLocaleMiddleware())
     dp.include_router(admin.setup())
     dp.include_routers(*handlers.routers())
@@ -90,7 +88,7 @@ class App:
 
     @classmethod
     async def create(cls, settings: Settings, migrate: bool = True) -> App:
-        engine = make_engine(settings.database_url, background_checkpoints=True)
+        engine = make_engine(settings.database_url, background_checkpoints=True, fast_paths=settings.fast_paths)
         if migrate:
             await upgrade(engine)
         session_factory = make_session_factory(engine)

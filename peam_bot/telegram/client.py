@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
+from functools import cache
 from typing import Any, TypeVar, cast
 
 import aiogram
@@ -11,6 +13,7 @@ import orjson
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramRetryAfter
@@ -20,6 +23,7 @@ from aiogram.types import InlineKeyboardMarkup, Message
 from aiohttp.http import SERVER_SOFTWARE
 
 from peam_bot.config import TELEGRAM_API_URL, Settings
+from peam_bot.storage import transactions
 from peam_bot.telegram import transport
 
 log = logging.getLogger("peam_bot.telegram")
@@ -211,15 +215,83 @@ class JsonSession(AiohttpSession):
         await super().close()
 
 
+class ProxySession(AiohttpSession):
+    """aiogram's own session through `PEAM_TELEGRAM_PROXY`; a proxy that cannot be reached, or that
+    fails, is a network error like any other (the outbox retries those), not an unknown exception."""
+
+    def __init__(self, proxy: str, **kwargs: Any) -> None:
+        super().__init__(proxy=proxy, **kwargs)
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
+        from aiohttp_socks import ProxyConnectionError, ProxyError, ProxyTimeoutError
+
+        try:
+            return await super().make_request(bot, method, timeout)
+        except (ProxyConnectionError, ProxyError, ProxyTimeoutError) as e:
+            raise TelegramNetworkError(method=method, message=f"proxy: {type(e).__name__}") from e
+
+
+class CommitBeforeCall(BaseRequestMiddleware):
+    """Before each Bot API call made while an update is handled, what the update has done so far is
+    committed: no transaction is held across a call to Telegram (:mod:`peam_bot.storage.transactions`)."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        await transactions.commit_before_call()
+        return await make_request(bot, method)
+
+
+def _json_session_unfit() -> str | None:
+    """Why the aiogram installed does not fit `JsonSession` (None: it fits)."""
+    version = aiogram.__version__
+    if not version.startswith("3."):
+        return f"aiogram {version} is not aiogram 3"
+    prepare = inspect.signature(AiohttpSession.prepare_value).parameters
+    if "_dumps_json" not in prepare or "files" not in prepare:
+        return f"aiogram {version}'s AiohttpSession.prepare_value takes other arguments"
+    if not hasattr(AiohttpSession, "check_response"):
+        return f"aiogram {version}'s session lacks check_response"
+    if "json_loads" not in inspect.signature(BaseSession.__init__).parameters:
+        return f"aiogram {version}'s session takes no json_loads"
+    return None
+
+
+@cache
+def fast_session_fits() -> bool:
+    """aiogram's session internals that `JsonSession` builds on are as expected; otherwise one
+    WARNING names the version, and the bot uses aiogram's own session."""
+    reason = _json_session_unfit()
+    if reason is not None:
+        log.warning("fast Bot API client off: %s; using aiogram's own session (slower)", reason)
+    return reason is None
+
+
 def create_bot(settings: Settings, retry_replies: bool = True) -> Bot:
-    """A Bot for `settings`; `retry_replies=False` for the outbox worker, which paces itself."""
+    """A Bot for `settings`; `retry_replies=False` for the outbox worker, which paces itself.
+
+    With `PEAM_FAST_PATHS` on (the default) and no proxy, calls go through `JsonSession` (JSON bodies
+    on `transport`'s kept-alive connections, answers parsed without what the bot never reads);
+    otherwise through aiogram's own `AiohttpSession`, with `PEAM_TELEGRAM_PROXY` if set."""
     if not settings.bot_token:
         raise ValueError("PEAM_BOT_TOKEN")
-    warm_response_types()
     kwargs: dict[str, Any] = {}
     if settings.telegram_api_url.rstrip("/") != TELEGRAM_API_URL:
         kwargs["api"] = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
-    session = JsonSession(json_loads=lean_json_loads, **kwargs)
+    session: AiohttpSession
+    if settings.telegram_proxy:
+        session = ProxySession(settings.telegram_proxy, **kwargs)
+    elif settings.fast_paths and fast_session_fits():
+        warm_response_types()
+        session = JsonSession(json_loads=lean_json_loads, **kwargs)
+    else:
+        session = AiohttpSession(**kwargs)
+    session.middleware(CommitBeforeCall())
     if retry_replies:
         session.middleware(RetryAfterMiddleware())
     return Bot(settings.bot_token, session=session, default=DefaultBotProperties(parse_mode="HTML"))

@@ -10,7 +10,6 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from contextlib import nullcontext
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -22,9 +21,10 @@ from sqlalchemy.orm import Session
 
 from peam_bot.i18n import current_locale, gettext, pick_locale
 from peam_bot.services import users
-from peam_bot.storage import hot, sqlite_driver
+from peam_bot.storage import hot, transactions
 from peam_bot.storage.fsm import update_session
 from peam_bot.storage.models import ProcessedUpdate, utcnow
+from peam_bot.storage.transactions import UpdateCommitter
 
 log = logging.getLogger("peam_bot.updates")
 
@@ -146,33 +146,16 @@ def _store_update_id(sync: Session) -> None:
         hot.execute(sync.connection(), _INSERT_UPDATE_ID, {"update_id": update_id, "created_at": utcnow()})
 
 
-async def close_update_session(session: AsyncSession) -> None:
-    """Close an update's session. After its commit or rollback it holds no connection, and closing
-    it is only forgetting its objects: done without a trip through SQLAlchemy's greenlet."""
-    if session.sync_session.in_transaction():
-        await session.close()
-    else:
-        session.sync_session.close()
-
-
 class DbSessionMiddleware(BaseMiddleware):
-    """One session per update: commit on success, roll back on error. The update id and the
-    conversation state are stored in the same transaction, so a repeated update is recognised and
-    ignored. Sessions do not autoflush: writes reach the database at commit, which keeps SQLite's
-    single write lock short (it is not held across calls to Telegram)."""
+    """One session per update: what the update did commits before each of its calls to Telegram and
+    at its end, and rolls back on error (:mod:`peam_bot.storage.transactions`). The update id and the
+    conversation state go in with the first commit, so a repeated update is recognised and ignored.
+    Sessions do not autoflush: writes reach the database at a commit, which keeps SQLite's single
+    write lock short."""
 
-    def __init__(
-        self,
-        session_factory: async_sessionmaker[AsyncSession],
-        on_commit: Callable[[], None],
-        serialize_commits: bool = False,
-    ) -> None:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], committer: UpdateCommitter) -> None:
         self.session_factory = session_factory
-        self.on_commit = on_commit
-        # SQLite has one writer at a time, and a writer that finds the database busy pauses and retries
-        # (storage/sqlite_driver.run_waiting): under load some updates could lose that race again and
-        # again. Queuing the commits here, in arrival order, is fair and never polls.
-        self._commit_lock: asyncio.Lock | None = asyncio.Lock() if serialize_commits else None
+        self.committer = committer
         # Telegram's update ids grow. Ids above the highest one stored before this process started
         # can only have been handled by this process, and those are remembered here: only older ids
         # need a database look-up.
@@ -188,32 +171,6 @@ class DbSessionMiddleware(BaseMiddleware):
         if update_id > self._floor:
             return False
         return await session.get(ProcessedUpdate, update_id) is not None
-
-    @staticmethod
-    async def _holds_write_lock(session: AsyncSession) -> bool:
-        """True when the handler already wrote (SQLite's write lock is this connection's): it must
-        commit without queueing behind the commit lock, whose holder may be waiting for that very
-        SQLite lock."""
-        pooled = (await session.connection()).sync_connection.connection  # type: ignore[union-attr]
-        return bool(getattr(pooled.driver_connection, "in_transaction", False))
-
-    async def _commit(self, session: AsyncSession) -> None:
-        sync = session.sync_session
-        if sqlite_driver.inline_engine(sync.bind):
-            raw = hot.sqlite_connection(sync.connection())
-            if raw is not None and not raw.in_transaction:
-                # Nothing written yet: take SQLite's write lock first (waiting without blocking the
-                # loop), after which the commit cannot meet it and runs here, without a trip through
-                # SQLAlchemy's greenlet (nor the one the lock check took).
-                async with self._commit_lock or nullcontext():
-                    await sqlite_driver.begin_immediate(raw)
-                    sync.commit()
-                return
-            await session.commit()  # the handler wrote and holds the lock: no queueing behind others
-            return
-        queue = self._commit_lock is not None and not await self._holds_write_lock(session)
-        async with self._commit_lock if queue else nullcontext():
-            await session.commit()
 
     def _remember(self, update_id: int) -> None:
         self._recent.add(update_id)
@@ -233,23 +190,24 @@ class DbSessionMiddleware(BaseMiddleware):
             if await self._seen(session, event.update_id):
                 data["duplicate_update"] = True
                 return None
-            session.info[UPDATE_ID] = event.update_id  # stored by _store_update_id at commit
+            session.info[UPDATE_ID] = event.update_id  # stored by _store_update_id at the first commit
+            transactions.defer(session)
             data["session"] = session
             token = update_session.set(session)
+            handling = transactions.handling(session, self.committer)
             try:
                 result = await handler(event, data)
-                await self._commit(session)
+                await self.committer.commit(session)
                 self._remember(event.update_id)
             except BaseException:
                 await session.rollback()
                 raise
             finally:
+                transactions.done_handling(handling)
                 update_session.reset(token)
-            if session.info.pop("outbox_dirty", False):
-                self.on_commit()
             return result
         finally:
-            await close_update_session(session)
+            await transactions.close_update_session(session)
 
 
 class UserLocaleMiddleware(BaseMiddleware):

@@ -12,8 +12,10 @@ Behaviour kept from aiohttp's client as aiogram configures it: at most `limit` c
 POST is never sent again by this layer (`sendMessage` has no idempotency key: whoever called decides,
 like the outbox worker's retries), a call that times out or is cancelled closes its connection (a
 late answer must not be read as the next call's), and the server's certificate is checked against
-certifi's roots, as aiogram does. Proxies are not supported here (the bot has no proxy setting);
-uploads of files still go through aiohttp (`peam_bot.telegram.JsonSession`).
+certifi's roots, as aiogram does. The call's timeout covers all of it: the wait for a free connection,
+connecting, and the answer. Proxies are not supported here: with `PEAM_TELEGRAM_PROXY` set the bot
+uses aiogram's own session (`peam_bot.telegram.client.create_bot`); uploads of files also go through
+aiohttp (`peam_bot.telegram.client.JsonSession`).
 """
 
 from __future__ import annotations
@@ -203,7 +205,12 @@ class HttpClient:
             self._slots = asyncio.Semaphore(self.limit)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        async with self._slots:
+        if self._slots.locked():  # waiting for a free connection counts in the timeout too
+            async with asyncio.timeout_at(deadline):
+                await self._slots.acquire()
+        else:
+            await self._slots.acquire()
+        try:
             conn = self._take_idle(target.key)
             if conn is None:
                 async with asyncio.timeout_at(deadline):
@@ -229,6 +236,8 @@ class HttpClient:
             else:
                 conn.close()
             return status, data
+        finally:
+            self._slots.release()
 
     def close(self) -> None:
         for idle in self._idle.values():
