@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from peam_bot.emulator.client import User
@@ -117,6 +118,30 @@ async def test_bad_request_is_recorded_not_retried(app: App, tg: FakeTelegram) -
     async with app.session_factory() as s:
         row = (await s.execute(select(OutboxMessage))).scalar_one()
         assert row.attempts == 1 and "400" in (row.last_error or "")
+
+
+async def test_unexpected_failure_is_recorded_on_the_row_and_the_queue_goes_on(
+    app: App, tg: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A malformed row (here: a text message without its text) fails on its own: it is marked
+    failed with what went wrong, nothing is left "sending", and the rows after it still go out."""
+    u = User(tg, 800_007)
+    async with app.session_factory() as s, s.begin():
+        outbox.enqueue(s, u.chat_id, "text", {"texto": "Rosa Quispe, DNI 40404040"})
+        outbox.enqueue_text(s, u.chat_id, "después")
+    app.worker.wake()
+    (msg,) = await u.replies(1, timeout=6)
+    assert msg.plain == "después"
+
+    async def settled() -> bool:
+        return await statuses(app) == ["failed", "sent"]
+
+    assert await eventually(settled)
+    async with app.session_factory() as s:
+        bad = (await s.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars().first()
+        assert bad is not None and bad.attempts == 1
+        assert (bad.last_error or "").startswith("unexpected: KeyError at peam_bot.outbox.worker:")
+    assert "40404040" not in caplog.text and "Rosa" not in caplog.text
 
 
 async def test_queue_survives_a_restart(start_app: StartApp, tg: FakeTelegram) -> None:

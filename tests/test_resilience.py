@@ -27,6 +27,7 @@ def spawn_bot(tg: FakeTelegram, db_url: str, tmp_path: Path, **extra: str) -> su
         PEAM_DATABASE_URL=db_url,
         PEAM_STAFF_CHAT_ID=str(STAFF_CHAT),
         PEAM_THROTTLE_LIMIT="0",
+        PEAM_FAST_PATHS="1" if FAST_PATHS else "0",
         **extra,
     )
     log = open(tmp_path / "bot.log", "ab")  # noqa: SIM115 - closed with the process

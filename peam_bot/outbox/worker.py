@@ -5,7 +5,9 @@
 - 429 → wait `retry_after` (the whole worker pauses: Telegram asks the bot to slow down);
 - 5xx / network / timeout → retry with exponential backoff, up to MAX_ATTEMPTS;
 - 403 → the resident blocked the bot: marked unreachable, their queued messages are not sent;
-- 400 → a permanent error: recorded on the row, never retried.
+- 400 → a permanent error: recorded on the row, never retried;
+- any other exception (a malformed row, a bug) → recorded on the row as failed (its type and where it
+  was raised, nothing of its message), and the worker carries on with the next rows.
 Rows of one chat go out in the order they were queued (a row scheduled for later on purpose waits
 without holding the others back). A crash while a row is "sending" puts it
 back to "pending" at the next start (delivery is at least once: Telegram has no idempotency key).
@@ -32,6 +34,7 @@ from aiogram.types import InlineKeyboardMarkup, InputMediaPhoto
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from peam_bot.diagnostics import describe
 from peam_bot.services import users
 from peam_bot.storage.models import OutboxMessage, ProcessedUpdate, utcnow
 from peam_bot.telegram.client import not_modified
@@ -236,6 +239,11 @@ class OutboxWorker:
                     "next_attempt_at": utcnow() + timedelta(seconds=backoff),
                     "last_error": f"{type(exc).__name__}"[:255],
                 }
+        except Exception as exc:  # noqa: BLE001 - a bug or a malformed row: recorded, the queue goes on
+            # not retried: the message may have gone out before the failure (a duplicate is worse)
+            outcome = "failed"
+            values = {"status": "failed", "last_error": f"unexpected: {describe(exc)}"[:255]}
+            log.error("outbox id=%s kind=%s unexpected %s", row.id, row.kind, describe(exc))
         async with self.session_factory() as session, session.begin():
             await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
             if outcome == "unreachable":

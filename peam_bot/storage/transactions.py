@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 from contextlib import nullcontext
 from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, event, exc
@@ -136,10 +135,13 @@ class UpdateCommitter:
             self.on_commit()
 
 
-@dataclass(frozen=True, slots=True)
 class _Current:
-    session: AsyncSession
-    committer: UpdateCommitter
+    __slots__ = ("session", "committer", "lock")
+
+    def __init__(self, session: AsyncSession, committer: UpdateCommitter) -> None:
+        self.session = session
+        self.committer = committer
+        self.lock = asyncio.Lock()  # a handler may make two calls at once (an answer and an edit)
 
 
 _current: ContextVar[_Current | None] = ContextVar("update_transaction", default=None)
@@ -155,10 +157,12 @@ def done_handling(token: Any) -> None:
 
 
 async def commit_before_call() -> None:
-    """Commit what the update handled in this context has done so far (nothing outside an update)."""
+    """Commit what the update handled in this context has done so far (nothing outside an update).
+    Calls made at once wait for one commit; the others then find nothing left to commit."""
     current = _current.get()
-    if current is not None:
-        await current.committer.commit(current.session)
+    if current is not None and has_work(current.session):
+        async with current.lock:
+            await current.committer.commit(current.session)
 
 
 async def close_update_session(session: AsyncSession) -> None:

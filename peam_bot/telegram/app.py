@@ -20,6 +20,7 @@ from peam_bot.storage.fsm import DatabaseStorage
 from peam_bot.storage.transactions import UpdateCommitter
 from peam_bot.telegram.client import create_bot
 from peam_bot.telegram.commands import set_commands, set_staff_commands
+from peam_bot.telegram.errors import setup_errors
 from peam_bot.telegram.middlewares import (
     DbSessionMiddleware,
     ThrottleMiddleware,
@@ -69,6 +70,7 @@ def build_dispatcher(
     )
     dp.update.outer_middleware(DbSessionMiddleware(session_factory, committer))
     dp.update.outer_middleware(UserLocaleMiddleware())
+    setup_errors(dp)
     dp.include_router(admin.setup())
     dp.include_routers(*handlers.routers())
     return dp
