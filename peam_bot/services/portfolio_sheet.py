@@ -36,12 +36,9 @@ is imported.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -62,6 +59,8 @@ from peam_bot.services.portfolio import (
     PRIORITY_LABELS,
     normalize_code,
 )
+from peam_bot.services.spreadsheet import files
+from peam_bot.services.spreadsheet.files import cell_text
 from peam_bot.services.text import clean_input, normalize, strip_accents
 from peam_bot.storage.models import Project, ProjectChange, ProjectDistrict, ProjectFunding, utcnow
 
@@ -278,18 +277,8 @@ def _key(value: str) -> str:
     return " ".join(re.findall(r"[a-z0-9ñ]+", value))
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
-
-
 def parse_code(value: object) -> str:
-    raw = _cell_text(value).strip()
+    raw = cell_text(value).strip()
     if not raw:
         raise _Bad(N_("falta el código"))
     code = normalize_code(raw)
@@ -301,7 +290,7 @@ def parse_code(value: object) -> str:
 
 
 def parse_name(value: object) -> str:
-    name = clean_input(_cell_text(value).replace("\n", " "))
+    name = clean_input(cell_text(value).replace("\n", " "))
     if not name:
         raise _Bad(N_("falta el nombre"))
     if len(name) > NAME_MAX:
@@ -314,7 +303,7 @@ def parse_money(value: object) -> Decimal | None:
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
     else:
-        raw = _cell_text(value).strip()
+        raw = cell_text(value).strip()
         if not raw:
             return None
         s = re.sub(r"(?i)^(s/\.?|pen)", "", raw.replace("\u00a0", " ").replace("\u202f", " ").strip())
@@ -363,7 +352,7 @@ def parse_money(value: object) -> Decimal | None:
 def parse_coord(value: object) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return round(float(value), 6)
-    raw = _cell_text(value).strip()
+    raw = cell_text(value).strip()
     if not raw:
         return None
     s = raw.replace(",", ".") if "." not in raw else raw
@@ -381,9 +370,9 @@ def parse_coord(value: object) -> float | None:
 def parse_progress(value: object) -> int:
     if isinstance(value, int | float) and not isinstance(value, bool):
         number: float = float(value)
-        raw = _cell_text(value)
+        raw = cell_text(value)
     else:
-        raw = _cell_text(value).strip()
+        raw = cell_text(value).strip()
         if not raw:
             return 0
         try:
@@ -430,7 +419,7 @@ class _Lookup:
             table.setdefault(_key(name), slug)
 
     def one(self, value: object, table: dict[str, str], missing: str, options: Iterable[str]) -> str:
-        raw = clean_input(_cell_text(value))
+        raw = clean_input(cell_text(value))
         if not raw:
             raise _Bad(missing)
         found = table.get(_key(raw))
@@ -441,7 +430,7 @@ class _Lookup:
         return found
 
     def district_list(self, value: object) -> tuple[str, ...]:
-        parts = [p.strip() for p in _cell_text(value).split("|")]
+        parts = [p.strip() for p in cell_text(value).split("|")]
         parts = [p for p in parts if p]
         if not parts:
             raise _Bad(N_("falta al menos un distrito (varios se separan con |)"))
@@ -459,7 +448,7 @@ class _Lookup:
 
     def funding_list(self, value: object) -> tuple[tuple[str, int | None], ...]:
         found: list[tuple[str, int | None]] = []
-        for part in (p.strip() for p in _cell_text(value).split("|")):
+        for part in (p.strip() for p in cell_text(value).split("|")):
             if not part:
                 continue
             m = re.fullmatch(r"(.*?)\s*(?:[:\s]\s*(\d{4}))?", part)
@@ -491,7 +480,7 @@ class _Lookup:
 
 
 def _header_key(value: object) -> str:
-    return _key(re.sub(r"\(.*?\)", "", _cell_text(value)))
+    return _key(re.sub(r"\(.*?\)", "", cell_text(value)))
 
 
 def _validate(
@@ -524,7 +513,7 @@ def _validate(
     out: list[ProjectRow] = []
     seen: dict[str, int] = {}
     for number, cells in rows[header_at + 1 :]:
-        if all(not _cell_text(c).strip() for c in cells):
+        if all(not cell_text(c).strip() for c in cells):
             continue
         values = {c: (cells[i] if i < len(cells) else None) for c, i in index.items()}
         got: dict[str, Any] = {}
@@ -534,7 +523,7 @@ def _validate(
 
         check("codigo", parse_code)
         check("nombre", parse_name)
-        check("descripcion", lambda v: clean_input(_cell_text(v)))
+        check("descripcion", lambda v: clean_input(cell_text(v)))
         check("eje", lookup.one, lookup.axes, N_("falta el eje"), _axis_options(lookup))
         check("distritos", lookup.district_list)
         check("latitud", parse_coord)
@@ -628,74 +617,10 @@ def _axis_options(lookup: _Lookup) -> list[str]:
 
 
 def _parse_responsible(value: object) -> str:
-    text = clean_input(_cell_text(value).replace("\n", " "))
+    text = clean_input(cell_text(value).replace("\n", " "))
     if len(text) > RESPONSIBLE_MAX:
         raise _Bad(N_("tiene {n} caracteres; el máximo es {max}"), n=len(text), max=RESPONSIBLE_MAX)
     return text
-
-
-# ---------------------------------------------------------------------------------------------- reading
-
-
-class _FileError(Exception):
-    def __init__(self, template: str, /, **params: Any) -> None:
-        super().__init__(template)
-        self.template = template
-        self.params = params
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")  # Excel's "CSV" on Windows
-    except UnicodeDecodeError:
-        raise _FileError(N_("no puedo leer el texto del archivo: guárdelo como CSV UTF-8")) from None
-
-
-def read_csv(path: Path) -> list[tuple[int, list[object]]]:
-    text = _decode(path.read_bytes())
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        return [(n, list(cells)) for n, cells in enumerate(reader, start=1)]
-    except csv.Error as exc:
-        raise _FileError(N_("el archivo CSV está dañado: {reason}"), reason=str(exc)) from None
-
-
-def read_xlsx(path: Path) -> list[tuple[int, list[object]]]:
-    from zipfile import BadZipFile
-
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise _FileError(
-            N_("no puedo abrir el libro de Excel: {reason}"), reason=str(exc) or type(exc).__name__
-        ) from None
-    try:
-        sheet = wb.worksheets[0]
-        return [(n, list(cells)) for n, cells in enumerate(sheet.iter_rows(values_only=True), start=1)]
-    finally:
-        wb.close()
-
-
-def read_rows(path: Path) -> list[tuple[int, list[object]]]:
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        return read_csv(path)
-    if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx(path)
-    raise _FileError(
-        N_("no reconozco el formato «{suffix}»: use un archivo .csv o .xlsx"), suffix=suffix or path.name
-    )
 
 
 # ---------------------------------------------------------------------------------------------- import
@@ -799,14 +724,14 @@ async def import_file(session: AsyncSession, path: Path, actor_id: int | None) -
     """Validate the whole file; if it is clean, upsert its projects (flushes; the caller commits)."""
     path = Path(path)
     try:
-        raw = read_rows(path)
-    except _FileError as exc:
+        raw = files.read_rows(path)
+    except files.FileFormatError as exc:
         return ImportReport(errors=[_error(0, "", exc.template, **exc.params)])
     except OSError as exc:
         return ImportReport(
             errors=[_error(0, "", N_("no puedo abrir el archivo: {reason}"), reason=str(exc))]
         )
-    if not any(any(_cell_text(c).strip() for c in cells) for _n, cells in raw):
+    if not any(any(cell_text(c).strip() for c in cells) for _n, cells in raw):
         return ImportReport(errors=[_error(0, "", N_("el archivo está vacío"))])
     rows, errors = _validate(raw, await _Lookup.load(session))
     if errors:
@@ -825,12 +750,7 @@ async def export_rows(session: AsyncSession) -> list[ProjectRow]:
 
 
 def write_csv(path: Path, rows: Iterable[ProjectRow]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(COLUMNS)
-        for row in rows:
-            cells = row.cells()
-            writer.writerow([cells[c] for c in COLUMNS])
+    files.write_csv(path, COLUMNS, ([row.cells()[c] for c in COLUMNS] for row in rows))
 
 
 def _xlsx_value(column: str, row: ProjectRow) -> object:
@@ -871,51 +791,39 @@ INSTRUCTIONS: list[tuple[str, str]] = [
 ]
 
 
-def write_xlsx(path: Path, rows: Iterable[ProjectRow], axes: Sequence[str]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+WIDTHS = {"codigo": 9, "nombre": 48, "descripcion": 60, "distritos": 28, "fuentes": 40, "responsable": 36}
+NUMBER_FORMATS = {
+    "costo_estimado": "#,##0.00",
+    "presupuesto_aprobado": "#,##0.00",
+    "latitud": "0.000000",
+    "longitud": "0.000000",
+}
 
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "Cartera"
-    ws.append(list(COLUMNS))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for r, row in enumerate(rows, start=2):
-        for c, column in enumerate(COLUMNS, start=1):
-            cell = ws.cell(row=r, column=c, value=_xlsx_value(column, row))
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text, never a formula
-            elif column in ("costo_estimado", "presupuesto_aprobado"):
-                cell.number_format = "#,##0.00"
-            elif column in ("latitud", "longitud"):
-                cell.number_format = "0.000000"
-    widths = {"codigo": 9, "nombre": 48, "descripcion": 60, "distritos": 28, "fuentes": 40, "responsable": 36}
-    for c, column in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(c)].width = widths.get(column, 16)
-    ws.freeze_panes = "B2"
-    help_sheet = wb.create_sheet("Instrucciones")
-    help_sheet.append(["columna", "contenido"])
-    for column, content in INSTRUCTIONS:
-        help_sheet.append([column, content.replace("{axes}", ", ".join(axes))])
-    help_sheet.column_dimensions["A"].width = 36
-    help_sheet.column_dimensions["B"].width = 110
-    wb.save(path)
+
+def write_xlsx(path: Path, rows: Iterable[ProjectRow], axes: Sequence[str]) -> None:
+    cartera = files.Sheet(
+        "Cartera",
+        COLUMNS,
+        ([_xlsx_value(c, row) for c in COLUMNS] for row in rows),
+        widths=[WIDTHS.get(c, 16) for c in COLUMNS],
+        number_formats=[NUMBER_FORMATS.get(c) for c in COLUMNS],
+        bold_header=True,
+        freeze="B2",
+    )
+    help_rows = [[column, content.replace("{axes}", ", ".join(axes))] for column, content in INSTRUCTIONS]
+    help_sheet = files.Sheet("Instrucciones", ["columna", "contenido"], help_rows, widths=[36, 110])
+    files.write_xlsx(path, [cartera, help_sheet])
 
 
 async def export_file(session: AsyncSession, path: Path) -> int:
     """Write every project to `path` (.csv in the canonical form, or .xlsx); the number of projects."""
     path = Path(path)
+    suffix = files.export_format(path)
     rows = await export_rows(session)
-    suffix = path.suffix.lower()
     if suffix == ".csv":
         write_csv(path, rows)
-    elif suffix == ".xlsx":
-        write_xlsx(path, rows, [slug for slug, _name in await reference.themes(session)])
     else:
-        raise ValueError(f"unsupported export format {suffix!r}: use .csv or .xlsx")
+        write_xlsx(path, rows, [slug for slug, _name in await reference.themes(session)])
     return len(rows)
 
 
