@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from peam_bot.services import initiatives, portfolio, portfolio_sheet, users
 from peam_bot.services.initiatives import InvalidInput
 from peam_bot.services.portfolio_sheet import COLUMNS, SAMPLE_PATH
+from peam_bot.services.spreadsheet import schema
 from peam_bot.storage.models import OutboxMessage, Project, ProjectChange, ProjectInitiative
 
 PLAZA_DE_ARMAS = (-16.3989, -71.5369)
@@ -329,7 +330,7 @@ async def test_export_round_trip_csv_and_xlsx(session_factory: Any, tmp_path: Pa
     ],
 )
 def test_money_formats(typed: object, amount: str | None) -> None:
-    assert portfolio_sheet.parse_money(typed) == (Decimal(amount) if amount else None)
+    assert schema.parse_money(typed) == (Decimal(amount) if amount else None)
 
 
 def test_progress_bar() -> None:
