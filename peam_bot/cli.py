@@ -174,7 +174,7 @@ async def _portfolio(settings: Settings, command: str, file: str, lang: str) -> 
     """Import (exit 1 if the file has errors: nothing is imported) or export the project portfolio."""
     from pathlib import Path
 
-    from peam_bot.services import spreadsheet
+    from peam_bot.services import portfolio_sheet
     from peam_bot.storage.db import make_engine, make_session_factory, upgrade
 
     engine = make_engine(settings.database_url, fast_paths=settings.fast_paths)
@@ -182,12 +182,12 @@ async def _portfolio(settings: Settings, command: str, file: str, lang: str) -> 
         await upgrade(engine)
         async with make_session_factory(engine)() as session:
             if command == "import":
-                report = await spreadsheet.import_file(session, Path(file), actor_id=None)
+                report = await portfolio_sheet.import_file(session, Path(file), actor_id=None)
                 if report.ok:
                     await session.commit()
                 print(report.summary(lang))
                 return 0 if report.ok else 1
-            n = await spreadsheet.export_file(session, Path(file))
+            n = await portfolio_sheet.export_file(session, Path(file))
             print(HELP[lang]["exported"].format(n=n, path=file))
             return 0
     finally:

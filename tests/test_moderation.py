@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from peam_bot.emulator.client import User
 from peam_bot.emulator.server import FakeTelegram
-from peam_bot.services import audit, initiatives, moderation, spreadsheet, staff
+from peam_bot.services import audit, initiatives, moderation, portfolio_sheet, staff
 from peam_bot.services.initiatives import Draft
 from peam_bot.storage.models import (
     AuditEntry,
@@ -217,7 +217,7 @@ async def test_accept_creates_a_project_and_tells_the_author(
 
 async def test_link_to_a_similar_project(app: App, tg: FakeTelegram, resident: User, beto: User) -> None:
     async with app.session_factory() as s, s.begin():
-        await spreadsheet.load_sample(s)
+        await portfolio_sheet.load_sample(s)
     await onboard(resident)
     code = await submit(
         app,
@@ -395,7 +395,7 @@ async def test_duplicate_merges_supports_and_followers(
     app: App, tg: FakeTelegram, resident: User, ana: User
 ) -> None:
     async with app.session_factory() as s, s.begin():
-        await spreadsheet.load_sample(s)
+        await portfolio_sheet.load_sample(s)
     other = User(tg, 700_002, "Luis")
     fan = User(tg, 700_003, "Carmen")
     for u in (resident, other, fan):

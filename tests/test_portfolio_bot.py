@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from peam_bot.emulator.client import User
 from peam_bot.emulator.server import FakeTelegram
-from peam_bot.services import spreadsheet
+from peam_bot.services import portfolio_sheet
 from peam_bot.storage.models import AuditEntry, OutboxMessage, Project, ProjectUpdate
 from peam_bot.telegram.app import App
 from tests.conftest import StartApp, onboard
@@ -22,7 +22,7 @@ STAFF_ID = 950_001
 async def app(start_app: StartApp) -> App:
     app = await start_app(admin_ids=[STAFF_ID])
     async with app.session_factory() as s, s.begin():
-        assert await spreadsheet.load_sample(s) >= 60
+        assert await portfolio_sheet.load_sample(s) >= 60
     return app
 
 
@@ -205,7 +205,7 @@ async def test_staff_imports_a_spreadsheet_by_sending_it(app: App, tg: FakeTeleg
     await onboard(staff)
     async with app.session_factory() as s:
         path = tmp_path / "cartera.csv"
-        await spreadsheet.export_file(s, path)
+        await portfolio_sheet.export_file(s, path)
     data = path.read_text(encoding="utf-8")
     bad = data.replace("P-003,", "P-3,", 1).replace(",en_ejecucion,", ",en ejecucionn,", 1)
     await staff.send_document("cartera.csv", bad.encode(), "text/csv")

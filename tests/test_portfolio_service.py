@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from peam_bot.services import initiatives, portfolio, spreadsheet, users
+from peam_bot.services import initiatives, portfolio, portfolio_sheet, users
 from peam_bot.services.initiatives import InvalidInput
-from peam_bot.services.spreadsheet import COLUMNS, SAMPLE_PATH
+from peam_bot.services.portfolio_sheet import COLUMNS, SAMPLE_PATH
+from peam_bot.services.spreadsheet import schema
 from peam_bot.storage.models import OutboxMessage, Project, ProjectChange, ProjectInitiative
 
 PLAZA_DE_ARMAS = (-16.3989, -71.5369)
@@ -37,10 +38,10 @@ def write_csv(path: Path, rows: list[list[str]], delimiter: str = ",", bom: bool
 
 async def test_sample_portfolio_loads_and_covers_districts_axes_phases(session_factory: Any) -> None:
     async with session_factory() as session:
-        assert await spreadsheet.load_sample(session) >= 60
+        assert await portfolio_sheet.load_sample(session) >= 60
         await session.commit()
     async with session_factory() as session:
-        assert await spreadsheet.load_sample(session) == 0  # only into an empty portfolio
+        assert await portfolio_sheet.load_sample(session) == 0  # only into an empty portfolio
         total = await count(session, Project)
         assert total >= 60
         districts = await portfolio.facet_counts(session, "district")
@@ -68,7 +69,7 @@ async def test_sample_portfolio_loads_and_covers_districts_axes_phases(session_f
 
 async def test_browse_filters_and_pagination(session_factory: Any) -> None:
     async with session_factory() as session:
-        await spreadsheet.load_sample(session)
+        await portfolio_sheet.load_sample(session)
         await session.commit()
     async with session_factory() as session:
         page, total = await portfolio.list_projects(session, district="sabandia")
@@ -99,7 +100,7 @@ async def test_browse_filters_and_pagination(session_factory: Any) -> None:
 
 async def test_nearest_projects_in_order(session_factory: Any) -> None:
     async with session_factory() as session:
-        await spreadsheet.load_sample(session)
+        await portfolio_sheet.load_sample(session)
         found = await portfolio.nearest(session, *PLAZA_DE_ARMAS, limit=5)
         assert len(found) == 5
         assert found[0][0].code == "P-011" and found[0][1] < 100  # the Centro Histórico cycle lanes
@@ -151,7 +152,7 @@ async def test_import_reports_every_error_and_imports_nothing(session_factory: A
     ]
     path = write_csv(tmp_path / "cartera.csv", rows, delimiter=";", bom=True)
     async with session_factory() as session:
-        report = await spreadsheet.import_file(session, path, actor_id=42)
+        report = await portfolio_sheet.import_file(session, path, actor_id=42)
         got = {(e.row, e.column) for e in report.errors}
         assert got == {
             (2, "codigo"),
@@ -177,11 +178,11 @@ async def test_import_reports_every_error_and_imports_nothing(session_factory: A
     bad_header = write_csv(tmp_path / "sin_fase.csv", [[c for c in COLUMNS if c != "fase"]])
     missing = write_csv(tmp_path / "cartera.ods", [list(COLUMNS)])
     async with session_factory() as session:
-        report = await spreadsheet.import_file(session, bad_header, actor_id=None)
+        report = await portfolio_sheet.import_file(session, bad_header, actor_id=None)
         assert [(e.row, e.column) for e in report.errors] == [(1, "fase")]
-        report = await spreadsheet.import_file(session, missing, actor_id=None)
+        report = await portfolio_sheet.import_file(session, missing, actor_id=None)
         assert len(report.errors) == 1 and report.errors[0].row == 0 and ".ods" in report.errors[0].message
-        report = await spreadsheet.import_file(session, tmp_path / "no-existe.csv", actor_id=None)
+        report = await portfolio_sheet.import_file(session, tmp_path / "no-existe.csv", actor_id=None)
         assert not report.ok
 
 
@@ -214,13 +215,13 @@ async def test_import_accepts_labels_and_local_money_and_exports_canonical(
         human.append([cells[c] for c in COLUMNS])
     path = write_csv(tmp_path / "humano.csv", human, delimiter=";", bom=True)
     async with session_factory() as session:
-        report = await spreadsheet.import_file(session, path, actor_id=None)
+        report = await portfolio_sheet.import_file(session, path, actor_id=None)
         assert report.ok, report.summary("es")
         assert report.created == 3
         await session.commit()
     out = tmp_path / "export.csv"
     async with session_factory() as session:
-        assert await spreadsheet.export_file(session, out) == 3
+        assert await portfolio_sheet.export_file(session, out) == 3
     expected = SAMPLE_PATH.read_bytes().split(b"\n")[:4]
     assert out.read_bytes() == b"\n".join(expected) + b"\n"
 
@@ -229,13 +230,13 @@ async def test_import_twice_changes_nothing_then_records_changes(
     session_factory: Any, tmp_path: Path
 ) -> None:
     async with session_factory() as session:
-        first = await spreadsheet.import_file(session, SAMPLE_PATH, actor_id=7)
+        first = await portfolio_sheet.import_file(session, SAMPLE_PATH, actor_id=7)
         assert (first.updated, first.unchanged) == (0, 0) and first.created >= 60
         await session.commit()
     async with session_factory() as session:
         changes_before = await count(session, ProjectChange)
         assert changes_before == first.created  # one "created" record each
-        second = await spreadsheet.import_file(session, SAMPLE_PATH, actor_id=7)
+        second = await portfolio_sheet.import_file(session, SAMPLE_PATH, actor_id=7)
         assert (second.created, second.updated, second.unchanged) == (0, 0, first.created)
         assert f"sin cambios: {first.created}" in second.summary("es")
         await session.commit()
@@ -248,7 +249,7 @@ async def test_import_twice_changes_nothing_then_records_changes(
     rows.append(dict(rows[0], codigo="P-900", nombre="Proyecto nuevo de prueba"))
     edited = write_csv(tmp_path / "editado.csv", [list(COLUMNS)] + [[r[c] for c in COLUMNS] for r in rows])
     async with session_factory() as session:
-        third = await spreadsheet.import_file(session, edited, actor_id=8)
+        third = await portfolio_sheet.import_file(session, edited, actor_id=8)
         assert (third.created, third.updated, third.unchanged) == (1, 1, first.created - 1)
         await session.commit()
     async with session_factory() as session:
@@ -277,21 +278,21 @@ async def test_import_twice_changes_nothing_then_records_changes(
 
 async def test_export_round_trip_csv_and_xlsx(session_factory: Any, tmp_path: Path) -> None:
     async with session_factory() as session:
-        await spreadsheet.import_file(session, SAMPLE_PATH, actor_id=None)
+        await portfolio_sheet.import_file(session, SAMPLE_PATH, actor_id=None)
         await session.commit()
     async with session_factory() as session:
-        n = await spreadsheet.export_file(session, tmp_path / "a.csv")
+        n = await portfolio_sheet.export_file(session, tmp_path / "a.csv")
         assert n == await count(session, Project)
-        assert await spreadsheet.export_file(session, tmp_path / "a.xlsx") == n
+        assert await portfolio_sheet.export_file(session, tmp_path / "a.xlsx") == n
     assert (tmp_path / "a.csv").read_bytes() == SAMPLE_PATH.read_bytes()  # canonical: byte-identical
 
     for name in ("a.csv", "a.xlsx"):
         async with session_factory() as session:
-            report = await spreadsheet.import_file(session, tmp_path / name, actor_id=None)
+            report = await portfolio_sheet.import_file(session, tmp_path / name, actor_id=None)
             assert (report.created, report.updated, report.unchanged, report.errors) == (0, 0, n, [])
             await session.commit()
     async with session_factory() as session:
-        await spreadsheet.export_file(session, tmp_path / "b.csv")
+        await portfolio_sheet.export_file(session, tmp_path / "b.csv")
     assert (tmp_path / "b.csv").read_bytes() == SAMPLE_PATH.read_bytes()
 
     from openpyxl import load_workbook
@@ -307,11 +308,11 @@ async def test_export_round_trip_csv_and_xlsx(session_factory: Any, tmp_path: Pa
             await session.delete(project)
         await session.commit()
     async with session_factory() as session:
-        report = await spreadsheet.import_file(session, tmp_path / "a.xlsx", actor_id=None)
+        report = await portfolio_sheet.import_file(session, tmp_path / "a.xlsx", actor_id=None)
         assert report.created == n
         await session.commit()
     async with session_factory() as session:
-        await spreadsheet.export_file(session, tmp_path / "c.csv")
+        await portfolio_sheet.export_file(session, tmp_path / "c.csv")
     assert (tmp_path / "c.csv").read_bytes() == SAMPLE_PATH.read_bytes()
 
 
@@ -329,7 +330,7 @@ async def test_export_round_trip_csv_and_xlsx(session_factory: Any, tmp_path: Pa
     ],
 )
 def test_money_formats(typed: object, amount: str | None) -> None:
-    assert spreadsheet.parse_money(typed) == (Decimal(amount) if amount else None)
+    assert schema.parse_money(typed) == (Decimal(amount) if amount else None)
 
 
 def test_progress_bar() -> None:
@@ -341,7 +342,7 @@ def test_progress_bar() -> None:
 
 async def test_follow_unfollow_and_initiative_link(session_factory: Any) -> None:
     async with session_factory() as session:
-        await spreadsheet.load_sample(session)
+        await portfolio_sheet.load_sample(session)
         rosa = await users.accept_consent(session, 700_001, "es")
         p1 = await portfolio.get_project(session, "P-001")
         p2 = await portfolio.get_project(session, "P-002")
@@ -378,7 +379,7 @@ def visible(markup: str) -> str:
 
 async def test_add_update_records_changes_and_notifies_followers(session_factory: Any) -> None:
     async with session_factory() as session:
-        await spreadsheet.load_sample(session)
+        await portfolio_sheet.load_sample(session)
         project = await portfolio.get_project(session, "P-012")
         assert project is not None and project.phase == "en_ejecucion" and project.progress == 55
         rosa = await users.accept_consent(session, 1001, "es")
@@ -482,13 +483,13 @@ async def test_import_windows_csv_and_hand_made_xlsx(session_factory: Any, tmp_p
     wb.save(book)
 
     async with session_factory() as session:
-        report = await spreadsheet.import_file(session, book, actor_id=None)
+        report = await portfolio_sheet.import_file(session, book, actor_id=None)
         assert [(e.row, e.column) for e in report.errors] == [(5, "costo_estimado"), (5, "avance")]
         ws.delete_rows(5)
         wb.save(book)
-        report = await spreadsheet.import_file(session, book, actor_id=None)
+        report = await portfolio_sheet.import_file(session, book, actor_id=None)
         assert report.ok and report.created == 1, report.summary("es")
-        report = await spreadsheet.import_file(session, path, actor_id=None)
+        report = await portfolio_sheet.import_file(session, path, actor_id=None)
         assert report.ok and report.created == 1, report.summary("es")
         await session.commit()
     async with session_factory() as session:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peam_bot.admin.access import HasPermission, register_states, staff_routes
 from peam_bot.handlers.portfolio import ProjectCb
 from peam_bot.i18n import gettext as _
-from peam_bot.services import portfolio, spreadsheet
+from peam_bot.services import portfolio, portfolio_sheet
 from peam_bot.services.initiatives import InvalidInput
 from peam_bot.services.text import esc, truncate
 
@@ -238,7 +238,7 @@ async def import_spreadsheet(
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"cartera{suffix}"
         await bot.download(doc, destination=path)
-        report = await spreadsheet.import_file(
+        report = await portfolio_sheet.import_file(
             session, path, message.from_user.id if message.from_user else None
         )
     await message.answer(esc(truncate(report.summary(locale, max_errors=40), 3900)))

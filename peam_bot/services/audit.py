@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peam_bot.services.spreadsheet import files
 from peam_bot.storage.models import AuditEntry, utcnow
 
 
@@ -56,45 +56,26 @@ async def all_entries(session: AsyncSession) -> list[AuditEntry]:
     return list((await session.execute(select(AuditEntry).order_by(AuditEntry.id))).scalars())
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value: str | None) -> str:
-    """A text cell that a spreadsheet program will not run as a formula (CSV/formula injection)."""
-    value = value or ""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def _row(e: AuditEntry) -> list[object]:
+    """Text cells go out defused (a leading =, +, -, @ is prefixed with '): see files.defuse."""
     return [
         e.id,
         e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
         e.actor_id if e.actor_id is not None else "",
-        _text(e.action),
-        _text(e.target),
-        _text(e.before),
-        _text(e.after),
-        _text(e.reason),
+        e.action,
+        e.target,
+        e.before or "",
+        e.after or "",
+        e.reason or "",
     ]
 
 
 async def export_file(session: AsyncSession, path: Path) -> int:
     """Write the whole trail to a .csv (UTF-8 with BOM, for spreadsheet programs) or .xlsx file."""
-    entries = await all_entries(session)
-    if path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("auditoria")
-        ws.append(list(COLUMNS))
-        for e in entries:
-            ws.append(_row(e))
-        wb.save(path)
-    elif path.suffix.lower() == ".csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(COLUMNS)
-            writer.writerows(_row(e) for e in entries)
+    suffix = files.export_format(path)
+    rows = [_row(e) for e in await all_entries(session)]
+    if suffix == ".xlsx":
+        files.write_xlsx(path, [files.Sheet("auditoria", COLUMNS, rows)], defuse_text=True, stream=True)
     else:
-        raise ValueError("use a .csv or .xlsx file")
-    return len(entries)
+        files.write_csv(path, COLUMNS, rows, bom=True, line_end="\r\n", defuse_text=True)
+    return len(rows)
