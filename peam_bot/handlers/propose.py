@@ -1,6 +1,7 @@
 """/proponer: the guided initiative form, its review screen, the similar check and submission.
 The questions, keyboards and recurring texts are in propose_ui.py; asking them and moving from step
-to step in propose_flow.py."""
+to step in propose_flow.py; commands, Cancelar and stray messages in the middle of it in
+propose_interrupts.py."""
 
 from __future__ import annotations
 
@@ -14,17 +15,15 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.config import Settings
-from peam_bot.handlers import deeplinks
+from peam_bot.handlers import deeplinks, propose_interrupts
 from peam_bot.handlers.propose_flow import ask, go, load, save, settle_press
 from peam_bot.handlers.propose_ui import (
     blocked_text,
-    cancel_keyboard,
     invalid_text,
     no_organisation_line,
     similar_list,
 )
 from peam_bot.handlers.ui import (
-    MENU_LABELS,
     MENU_PROPOSE,
     DistrictCb,
     FormCb,
@@ -44,7 +43,7 @@ from peam_bot.services.text import esc, strip_accents
 from peam_bot.storage.models import User
 from peam_bot.telegram.routing import Routes
 
-routes = Routes("propose")
+steps = Routes("propose-steps")
 
 
 # --- start ---------------------------------------------------------------------------------------
@@ -65,8 +64,8 @@ async def start_form(
     await ask(message, state, session, locale, intro)  # one message: what is coming, then step 1
 
 
-@routes.message(Command("proponer", "propose"), StateFilter(None), Registered())
-@routes.message(F.text.in_(menu_labels(MENU_PROPOSE)), StateFilter(None), Registered())
+@steps.message(Command("proponer", "propose"), StateFilter(None), Registered())
+@steps.message(F.text.in_(menu_labels(MENU_PROPOSE)), StateFilter(None), Registered())
 async def propose(
     message: Message, state: FSMContext, session: AsyncSession, user: User, locale: str
 ) -> None:
@@ -80,22 +79,6 @@ async def open_propose(
     await start_form(message, state, session, user, user.locale)
 
 
-# --- commands and menu buttons in the middle of the form -----------------------------------------
-
-
-@routes.message(StateFilter(Propose), F.text.startswith("/"))
-@routes.message(StateFilter(Propose), F.text.in_(set().union(*(menu_labels(m) for m in MENU_LABELS))))
-async def command_in_form(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    draft, _data = await load(state)
-    if draft.title is None:  # nothing written yet: nothing to reassure about
-        note = _("Está preparando una iniciativa. Para salir, escriba /cancelar.")
-    else:
-        note = _(
-            "Está preparando una iniciativa; lo que ya escribió está guardado. Para salir, escriba /cancelar."
-        )
-    await ask(message, state, session, locale, note)
-
-
 # --- text steps ------------------------------------------------------------------------------------
 
 
@@ -107,7 +90,7 @@ TEXT_STEPS: dict[str, tuple[str, Callable[[str], str], str]] = {
 }
 
 
-@routes.message(StateFilter(Propose.title, Propose.description, Propose.org_name), F.text)
+@steps.message(StateFilter(Propose.title, Propose.description, Propose.org_name), F.text)
 async def got_text(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
     field, validate, nxt = TEXT_STEPS[await state.get_state() or ""]
     try:
@@ -126,7 +109,7 @@ async def got_text(message: Message, state: FSMContext, session: AsyncSession, l
 # --- buttons ---------------------------------------------------------------------------------------
 
 
-@routes.callback_query(DistrictCb.filter(F.purpose == "fm"), Propose.district)
+@steps.callback_query(DistrictCb.filter(F.purpose == "fm"), Propose.district)
 async def got_district(
     query: CallbackQuery, callback_data: DistrictCb, state: FSMContext, session: AsyncSession, locale: str
 ) -> None:
@@ -160,7 +143,7 @@ async def chose_district(
     await go(message, state, session, locale, Propose.theme.state, done, press)
 
 
-@routes.message(Propose.district, F.text)
+@steps.message(Propose.district, F.text)
 async def district_typed(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
     """Some residents type the district's name instead of pressing its button."""
     slug = reference.match_district(await reference.districts(session), message.text or "")
@@ -171,7 +154,7 @@ async def district_typed(message: Message, state: FSMContext, session: AsyncSess
     await chose_district(message, state, session, locale, draft, slug)
 
 
-@routes.callback_query(ThemeCb.filter(), Propose.theme)
+@steps.callback_query(ThemeCb.filter(), Propose.theme)
 async def got_theme(
     query: CallbackQuery, callback_data: ThemeCb, state: FSMContext, session: AsyncSession, locale: str
 ) -> None:
@@ -199,7 +182,7 @@ async def chose_theme(
     await go(message, state, session, locale, Propose.photos.state, done, press)
 
 
-@routes.message(Propose.photos, F.photo)
+@steps.message(Propose.photos, F.photo)
 async def got_photo(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
     draft, data = await load(state)
     if data.get("editing") and not data.get("photos_replaced"):
@@ -223,7 +206,7 @@ async def got_photo(message: Message, state: FSMContext, session: AsyncSession, 
     await ask(message, state, session, locale, _("Foto {n} recibida ✅.").format(n=len(draft.photos)))
 
 
-@routes.message(Propose.photos, F.document.mime_type.startswith("image/"))
+@steps.message(Propose.photos, F.document.mime_type.startswith("image/"))
 async def photo_as_file(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
     await ask(
         message,
@@ -234,7 +217,7 @@ async def photo_as_file(message: Message, state: FSMContext, session: AsyncSessi
     )
 
 
-@routes.message(Propose.location, F.location)
+@steps.message(Propose.location, F.location)
 async def got_location(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
     loc = message.location
     assert loc is not None
@@ -254,7 +237,7 @@ async def got_location(message: Message, state: FSMContext, session: AsyncSessio
     await go(message, state, session, locale, Propose.org.state, _("Ubicación recibida ✅."))
 
 
-@routes.callback_query(
+@steps.callback_query(
     FormCb.filter(F.action == "skip"), StateFilter(Propose.photos, Propose.location, Propose.org)
 )
 async def skip(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
@@ -275,7 +258,7 @@ async def skip(query: CallbackQuery, state: FSMContext, session: AsyncSession, l
     await go(query.message, state, session, locale, nxt, done, query)
 
 
-@routes.callback_query(FormCb.filter(F.action == "photos_done"), Propose.photos)
+@steps.callback_query(FormCb.filter(F.action == "photos_done"), Propose.photos)
 async def photos_done(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
     if not isinstance(query.message, Message):
         await query.answer()
@@ -285,7 +268,7 @@ async def photos_done(query: CallbackQuery, state: FSMContext, session: AsyncSes
     await go(query.message, state, session, locale, Propose.location.state, done, query)
 
 
-@routes.callback_query(FormCb.filter(F.action.in_({"org_territorial", "org_funcional"})), Propose.org)
+@steps.callback_query(FormCb.filter(F.action.in_({"org_territorial", "org_funcional"})), Propose.org)
 async def org_type(
     query: CallbackQuery, callback_data: FormCb, state: FSMContext, session: AsyncSession, locale: str
 ) -> None:
@@ -309,7 +292,7 @@ EDIT_TARGETS = {
 }
 
 
-@routes.callback_query(FormCb.filter(F.action.in_(set(EDIT_TARGETS))), Propose.review)
+@steps.callback_query(FormCb.filter(F.action.in_(set(EDIT_TARGETS))), Propose.review)
 async def edit_field(
     query: CallbackQuery, callback_data: FormCb, state: FSMContext, session: AsyncSession, locale: str
 ) -> None:
@@ -321,14 +304,14 @@ async def edit_field(
     await ask(message, state, session, locale)
 
 
-@routes.callback_query(FormCb.filter(F.action == "back_review"), Propose.similar)
+@steps.callback_query(FormCb.filter(F.action == "back_review"), Propose.similar)
 async def back_to_review(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
     if (message := await settle_press(query)) is None:
         return
     await go(message, state, session, locale, Propose.review.state)
 
 
-@routes.callback_query(FormCb.filter(F.action == "send"), Propose.review)
+@steps.callback_query(FormCb.filter(F.action == "send"), Propose.review)
 async def send(
     query: CallbackQuery,
     state: FSMContext,
@@ -354,7 +337,7 @@ async def send(
     await submit(query.message, state, session, user, draft, settings)
 
 
-@routes.callback_query(FormCb.filter(F.action == "send_anyway"), Propose.similar)
+@steps.callback_query(FormCb.filter(F.action == "send_anyway"), Propose.similar)
 async def send_anyway(
     query: CallbackQuery, state: FSMContext, session: AsyncSession, user: User, settings: Settings
 ) -> None:
@@ -387,7 +370,7 @@ async def submit(
     )
 
 
-@routes.callback_query(FormCb.filter(F.action == "stop"), Propose.similar)
+@steps.callback_query(FormCb.filter(F.action == "stop"), Propose.similar)
 async def stop(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     if (message := await settle_press(query)) is not None:
@@ -396,7 +379,7 @@ async def stop(query: CallbackQuery, state: FSMContext) -> None:
         )
 
 
-@routes.callback_query(FormCb.filter(F.action == "keep"), StateFilter(Propose))
+@steps.callback_query(FormCb.filter(F.action == "keep"), StateFilter(Propose))
 async def keep(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
     if (message := await settle_press(query)) is None:
         return
@@ -405,7 +388,7 @@ async def keep(query: CallbackQuery, state: FSMContext, session: AsyncSession, l
     await ask(message, state, session, locale)
 
 
-@routes.callback_query(FormCb.filter(F.action == "keep_name"), Propose.org_name)
+@steps.callback_query(FormCb.filter(F.action == "keep_name"), Propose.org_name)
 async def keep_org_name(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
     """Only the organisation's type was corrected: the name stays, the new type applies."""
     if (message := await settle_press(query)) is None:
@@ -418,39 +401,10 @@ async def keep_org_name(query: CallbackQuery, state: FSMContext, session: AsyncS
     await ask(message, state, session, locale)
 
 
-@routes.callback_query(FormCb.filter(F.action == "cancel"), StateFilter(Propose))
-async def cancel_button(query: CallbackQuery) -> None:
-    """A tap on Cancelar can be a slip of the finger: ask before throwing the draft away."""
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(
-            _("¿Seguro que quiere cancelar? Se borrará lo que escribió para esta iniciativa."),
-            reply_markup=cancel_keyboard(),
-        )
+# --- answers typed instead of pressed ------------------------------------------------------------
 
 
-@routes.callback_query(FormCb.filter(F.action == "cancel_yes"), StateFilter(Propose))
-async def cancel_confirmed(query: CallbackQuery, state: FSMContext) -> None:
-    await state.clear()
-    if (message := await settle_press(query)) is not None:
-        await message.answer(
-            _("Listo, cancelé la iniciativa. No se guardó nada de lo que había escrito."),
-            reply_markup=main_menu(),
-        )
-
-
-@routes.callback_query(FormCb.filter(F.action == "cancel_no"), StateFilter(Propose))
-async def cancel_declined(
-    query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str
-) -> None:
-    if (message := await settle_press(query)) is not None:
-        await ask(message, state, session, locale, _("Bien, seguimos."))
-
-
-# --- anything else while the form is open: say what is expected, keep everything -----------------
-
-
-@routes.message(Propose.theme, F.text)
+@steps.message(Propose.theme, F.text)
 async def theme_typed(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
     """A theme typed by name (in the resident's language) instead of pressed, when it is clear."""
     themes = await reference.themes(session)
@@ -476,7 +430,7 @@ def typed_no(text: str) -> bool:
     return strip_accents(text.lower()).strip(" .!¡") in NO_ORGANISATION
 
 
-@routes.message(Propose.org, F.text.func(typed_no))
+@steps.message(Propose.org, F.text.func(typed_no))
 async def org_typed_no(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
     """'No' typed at the organisation question: sent in the resident's own name."""
     draft, _d = await load(state)
@@ -485,33 +439,8 @@ async def org_typed_no(message: Message, state: FSMContext, session: AsyncSessio
     await go(message, state, session, locale, Propose.review.state, no_organisation_line())
 
 
-@routes.message(StateFilter(Propose))
-async def unexpected_message(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    current = await state.get_state()
-    if current in (Propose.title.state, Propose.description.state, Propose.org_name.state) and message.photo:
-        note = _("Recibí una foto; las fotos van en el paso 5. Ahora necesito un mensaje de texto.")
-    elif current in (Propose.title.state, Propose.description.state, Propose.org_name.state):
-        note = _("No pude leer eso. Necesito un mensaje de texto.")
-    elif current == Propose.photos.state:
-        note = _("Ahora espero una foto.")
-    elif current == Propose.location.state and message.photo:
-        note = _("Ya tiene sus fotos (máximo {max}).").format(max=MAX_PHOTOS)
-    elif current == Propose.location.state:
-        note = _(
-            "Aquí espero una ubicación compartida desde 📎, no escrita. Si no puede, pulse Omitir; "
-            "en la revisión podrá añadir el lugar a la descripción (✏️ Descripción)."
-        )
-    elif current == Propose.district.state:
-        note = _("Elija el distrito con los botones o escriba su nombre.")
-    elif current == Propose.theme.state:
-        note = _("Elija el tema con los botones o escriba su nombre.")
-    else:
-        note = _("Para este paso use los botones.")
-    await ask(message, state, session, locale, note)
+# --- the form's router ---------------------------------------------------------------------------
 
-
-@routes.callback_query(StateFilter(Propose))
-async def stale_button(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    await query.answer(_("Ese botón ya no está activo. Siga con el paso actual."))
-    if isinstance(query.message, Message):
-        await ask(query.message, state, session, locale)
+# One router (one level of aiogram's propagation) for all of the form, its parts tried in this order:
+# a command typed in the middle is not taken as a step's answer, and the catch-alls come last.
+routes = Routes.joined("propose", propose_interrupts.before_steps, steps, propose_interrupts.after_steps)
