@@ -1,7 +1,7 @@
 """/proponer: the guided initiative form, its review screen, the similar check and submission.
-The questions, keyboards and recurring texts are in propose_ui.py; asking them and moving from step
-to step in propose_flow.py; commands, Cancelar and stray messages in the middle of it in
-propose_interrupts.py."""
+Photos and location are in propose_media.py; the questions, keyboards and recurring texts in
+propose_ui.py; asking them and moving from step to step in propose_flow.py; commands, Cancelar and
+stray messages in the middle of it in propose_interrupts.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.config import Settings
-from peam_bot.handlers import deeplinks, propose_interrupts
+from peam_bot.handlers import deeplinks, propose_interrupts, propose_media
 from peam_bot.handlers.propose_flow import ask, go, load, save, settle_press
 from peam_bot.handlers.propose_ui import (
     blocked_text,
@@ -37,7 +37,7 @@ from peam_bot.handlers.ui import (
 )
 from peam_bot.i18n import gettext as _
 from peam_bot.services import initiatives, reference
-from peam_bot.services.initiatives import MAX_PHOTOS, Draft, InvalidInput
+from peam_bot.services.initiatives import Draft, InvalidInput
 from peam_bot.services.rendering import org_type_label
 from peam_bot.services.text import esc, strip_accents
 from peam_bot.storage.models import User
@@ -182,61 +182,6 @@ async def chose_theme(
     await go(message, state, session, locale, Propose.photos.state, done, press)
 
 
-@steps.message(Propose.photos, F.photo)
-async def got_photo(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    draft, data = await load(state)
-    if data.get("editing") and not data.get("photos_replaced"):
-        draft.photos = []
-        await state.update_data(photos_replaced=True)
-    if len(draft.photos) >= MAX_PHOTOS:
-        await message.answer(_("Ya tiene {max} fotos, el máximo.").format(max=MAX_PHOTOS))
-        return
-    draft.photos.append(message.photo[-1].file_id)  # type: ignore[index]
-    await save(state, draft)
-    if len(draft.photos) >= MAX_PHOTOS:
-        await go(
-            message,
-            state,
-            session,
-            locale,
-            Propose.location.state,
-            _("Recibí sus {max} fotos ✅.").format(max=MAX_PHOTOS),
-        )
-        return
-    await ask(message, state, session, locale, _("Foto {n} recibida ✅.").format(n=len(draft.photos)))
-
-
-@steps.message(Propose.photos, F.document.mime_type.startswith("image/"))
-async def photo_as_file(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    await ask(
-        message,
-        state,
-        session,
-        locale,
-        _("Recibí un archivo. Envíe la imagen como <b>foto</b>, no como archivo."),
-    )
-
-
-@steps.message(Propose.location, F.location)
-async def got_location(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    loc = message.location
-    assert loc is not None
-    draft, _d = await load(state)
-    try:
-        draft.latitude, draft.longitude = initiatives.validate_location(loc.latitude, loc.longitude)
-    except InvalidInput:
-        await ask(
-            message,
-            state,
-            session,
-            locale,
-            _("Esa ubicación queda fuera de la provincia de Arequipa. Compártala de nuevo o pulse Omitir."),
-        )
-        return
-    await save(state, draft)
-    await go(message, state, session, locale, Propose.org.state, _("Ubicación recibida ✅."))
-
-
 @steps.callback_query(
     FormCb.filter(F.action == "skip"), StateFilter(Propose.photos, Propose.location, Propose.org)
 )
@@ -256,16 +201,6 @@ async def skip(query: CallbackQuery, state: FSMContext, session: AsyncSession, l
         nxt, done = Propose.review.state, no_organisation_line()
     await save(state, draft)
     await go(query.message, state, session, locale, nxt, done, query)
-
-
-@steps.callback_query(FormCb.filter(F.action == "photos_done"), Propose.photos)
-async def photos_done(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    if not isinstance(query.message, Message):
-        await query.answer()
-        return
-    draft, _d = await load(state)
-    done = _("Fotos: {n} ✅").format(n=len(draft.photos))
-    await go(query.message, state, session, locale, Propose.location.state, done, query)
 
 
 @steps.callback_query(FormCb.filter(F.action.in_({"org_territorial", "org_funcional"})), Propose.org)
@@ -443,4 +378,10 @@ async def org_typed_no(message: Message, state: FSMContext, session: AsyncSessio
 
 # One router (one level of aiogram's propagation) for all of the form, its parts tried in this order:
 # a command typed in the middle is not taken as a step's answer, and the catch-alls come last.
-routes = Routes.joined("propose", propose_interrupts.before_steps, steps, propose_interrupts.after_steps)
+routes = Routes.joined(
+    "propose",
+    propose_interrupts.before_steps,
+    steps,
+    propose_media.routes,
+    propose_interrupts.after_steps,
+)
