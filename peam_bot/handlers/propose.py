@@ -1,12 +1,12 @@
-"""/proponer: the guided initiative form, its review screen, the similar check and submission.
-Photos and location are in propose_media.py; the questions, keyboards and recurring texts in
-propose_ui.py; asking them and moving from step to step in propose_flow.py; commands, Cancelar and
-stray messages in the middle of it in propose_interrupts.py."""
+"""/proponer: opening the guided initiative form, its steps (title, description, district, theme,
+organisation; Omitir on the optional ones) and the form's one router. Elsewhere: each step's question
+and buttons in propose_ui.py, asking it and moving on in propose_flow.py, photos and location in
+propose_media.py, the review screen, corrections and Enviar in propose_review.py, and commands,
+Cancelar and stray messages in the middle of the form in propose_interrupts.py."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from aiogram import F
 from aiogram.filters import Command, StateFilter
@@ -15,14 +15,9 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.config import Settings
-from peam_bot.handlers import deeplinks, propose_interrupts, propose_media
-from peam_bot.handlers.propose_flow import ask, go, load, save, settle_press
-from peam_bot.handlers.propose_ui import (
-    blocked_text,
-    invalid_text,
-    no_organisation_line,
-    similar_list,
-)
+from peam_bot.handlers import deeplinks, propose_interrupts, propose_media, propose_review
+from peam_bot.handlers.propose_flow import ask, go, load, save
+from peam_bot.handlers.propose_ui import blocked_text, invalid_text, no_organisation_line
 from peam_bot.handlers.ui import (
     MENU_PROPOSE,
     DistrictCb,
@@ -30,7 +25,6 @@ from peam_bot.handlers.ui import (
     Propose,
     Registered,
     ThemeCb,
-    answer_and,
     chosen_district,
     main_menu,
     menu_labels,
@@ -216,126 +210,6 @@ async def org_type(
     await go(query.message, state, session, locale, Propose.org_name.state, done, query)
 
 
-EDIT_TARGETS = {
-    "edit_title": Propose.title,
-    "edit_description": Propose.description,
-    "edit_district": Propose.district,
-    "edit_theme": Propose.theme,
-    "edit_photos": Propose.photos,
-    "edit_location": Propose.location,
-    "edit_org": Propose.org,
-}
-
-
-@steps.callback_query(FormCb.filter(F.action.in_(set(EDIT_TARGETS))), Propose.review)
-async def edit_field(
-    query: CallbackQuery, callback_data: FormCb, state: FSMContext, session: AsyncSession, locale: str
-) -> None:
-    if (message := await settle_press(query)) is None:
-        return
-    target = EDIT_TARGETS[callback_data.action]
-    await state.update_data(editing=True, photos_replaced=False)
-    await state.set_state(target)
-    await ask(message, state, session, locale)
-
-
-@steps.callback_query(FormCb.filter(F.action == "back_review"), Propose.similar)
-async def back_to_review(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    if (message := await settle_press(query)) is None:
-        return
-    await go(message, state, session, locale, Propose.review.state)
-
-
-@steps.callback_query(FormCb.filter(F.action == "send"), Propose.review)
-async def send(
-    query: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    locale: str,
-    settings: Settings,
-) -> None:
-    if not isinstance(query.message, Message):
-        return
-    draft, _d = await load(state)
-    if draft.missing():
-        await query.answer()
-        await go(query.message, state, session, locale, getattr(Propose, draft.missing()[0]).state)
-        return
-    similar = await initiatives.find_similar(session, draft)
-    await answer_and(query, query.message.edit_reply_markup(reply_markup=None))
-    if similar:
-        await state.set_state(Propose.similar)
-        # the list, then the question
-        await ask(query.message, state, session, locale, similar_list(similar, locale))
-        return
-    await submit(query.message, state, session, user, draft, settings)
-
-
-@steps.callback_query(FormCb.filter(F.action == "send_anyway"), Propose.similar)
-async def send_anyway(
-    query: CallbackQuery, state: FSMContext, session: AsyncSession, user: User, settings: Settings
-) -> None:
-    if (message := await settle_press(query)) is None:
-        return
-    draft, _d = await load(state)
-    await submit(message, state, session, user, draft, settings)
-
-
-async def submit(
-    message: Message, state: FSMContext, session: AsyncSession, user: User, draft: Draft, settings: Settings
-) -> None:
-    if user.blocked_at is not None:  # blocked while the form was open: the draft is kept, not sent
-        await message.answer(blocked_text(), reply_markup=main_menu())
-        return
-    year = datetime.now(settings.tz).year
-    ini = await initiatives.submit(session, user.id, draft, settings.staff_chat_id, year)
-    await state.clear()
-    # Submitting takes SQLite's write lock (the code counter); commit before talking to Telegram so
-    # other residents' updates do not wait behind this reply. The middleware's commit is then empty.
-    await session.commit()
-    await message.answer(
-        _(
-            "✅ Recibimos su iniciativa. Su código es <b>{code}</b>.\n"
-            "La oficina técnica AQPlan la revisará; suele tardar unos 10 días hábiles. "
-            "Le avisaremos por aquí cuando cambie su estado.\n"
-            "Puede consultarla cuando quiera con /estado {code}"
-        ).format(code=ini.code),
-        reply_markup=main_menu(),
-    )
-
-
-@steps.callback_query(FormCb.filter(F.action == "stop"), Propose.similar)
-async def stop(query: CallbackQuery, state: FSMContext) -> None:
-    await state.clear()
-    if (message := await settle_press(query)) is not None:
-        await message.answer(
-            _("Entendido, no envié su iniciativa y no guardé nada de ella."), reply_markup=main_menu()
-        )
-
-
-@steps.callback_query(FormCb.filter(F.action == "keep"), StateFilter(Propose))
-async def keep(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    if (message := await settle_press(query)) is None:
-        return
-    await state.update_data(editing=False)
-    await state.set_state(Propose.review)
-    await ask(message, state, session, locale)
-
-
-@steps.callback_query(FormCb.filter(F.action == "keep_name"), Propose.org_name)
-async def keep_org_name(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    """Only the organisation's type was corrected: the name stays, the new type applies."""
-    if (message := await settle_press(query)) is None:
-        return
-    draft, data = await load(state)
-    draft.org_type = data.get("org_type_pending") or draft.org_type
-    await save(state, draft)
-    await state.update_data(editing=False)
-    await state.set_state(Propose.review)
-    await ask(message, state, session, locale)
-
-
 # --- answers typed instead of pressed ------------------------------------------------------------
 
 
@@ -383,5 +257,6 @@ routes = Routes.joined(
     propose_interrupts.before_steps,
     steps,
     propose_media.routes,
+    propose_review.routes,
     propose_interrupts.after_steps,
 )
