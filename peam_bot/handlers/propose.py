@@ -37,7 +37,9 @@ from peam_bot.services.text import esc, strip_accents
 from peam_bot.storage.models import User
 from peam_bot.telegram.routing import Routes
 
-steps = Routes("propose-steps")
+opening = Routes("propose-opening")  # /proponer outside the form
+steps = Routes("propose-steps")  # each step's answer
+typed = Routes("propose-typed")  # a district, theme or "no" typed where buttons are offered
 
 
 # --- start ---------------------------------------------------------------------------------------
@@ -58,8 +60,8 @@ async def start_form(
     await ask(message, state, session, locale, intro)  # one message: what is coming, then step 1
 
 
-@steps.message(Command("proponer", "propose"), StateFilter(None), Registered())
-@steps.message(F.text.in_(menu_labels(MENU_PROPOSE)), StateFilter(None), Registered())
+@opening.message(Command("proponer", "propose"), StateFilter(None), Registered())
+@opening.message(F.text.in_(menu_labels(MENU_PROPOSE)), StateFilter(None), Registered())
 async def propose(
     message: Message, state: FSMContext, session: AsyncSession, user: User, locale: str
 ) -> None:
@@ -137,17 +139,6 @@ async def chose_district(
     await go(message, state, session, locale, Propose.theme.state, done, press)
 
 
-@steps.message(Propose.district, F.text)
-async def district_typed(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    """Some residents type the district's name instead of pressing its button."""
-    slug = reference.match_district(await reference.districts(session), message.text or "")
-    if slug is None:
-        await ask(message, state, session, locale, _("No reconocí ese distrito. Elíjalo con los botones."))
-        return
-    draft, _d = await load(state)
-    await chose_district(message, state, session, locale, draft, slug)
-
-
 @steps.callback_query(ThemeCb.filter(), Propose.theme)
 async def got_theme(
     query: CallbackQuery, callback_data: ThemeCb, state: FSMContext, session: AsyncSession, locale: str
@@ -210,10 +201,21 @@ async def org_type(
     await go(query.message, state, session, locale, Propose.org_name.state, done, query)
 
 
-# --- answers typed instead of pressed ------------------------------------------------------------
+# --- names typed where buttons are offered ---------------------------------------------------------
 
 
-@steps.message(Propose.theme, F.text)
+@typed.message(Propose.district, F.text)
+async def district_typed(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
+    """Some residents type the district's name instead of pressing its button."""
+    slug = reference.match_district(await reference.districts(session), message.text or "")
+    if slug is None:
+        await ask(message, state, session, locale, _("No reconocí ese distrito. Elíjalo con los botones."))
+        return
+    draft, _d = await load(state)
+    await chose_district(message, state, session, locale, draft, slug)
+
+
+@typed.message(Propose.theme, F.text)
 async def theme_typed(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
     """A theme typed by name (in the resident's language) instead of pressed, when it is clear."""
     themes = await reference.themes(session)
@@ -239,7 +241,7 @@ def typed_no(text: str) -> bool:
     return strip_accents(text.lower()).strip(" .!¡") in NO_ORGANISATION
 
 
-@steps.message(Propose.org, F.text.func(typed_no))
+@typed.message(Propose.org, F.text.func(typed_no))
 async def org_typed_no(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
     """'No' typed at the organisation question: sent in the resident's own name."""
     draft, _d = await load(state)
@@ -250,13 +252,16 @@ async def org_typed_no(message: Message, state: FSMContext, session: AsyncSessio
 
 # --- the form's router ---------------------------------------------------------------------------
 
-# One router (one level of aiogram's propagation) for all of the form, its parts tried in this order:
-# a command typed in the middle is not taken as a step's answer, and the catch-alls come last.
+# One router (one level of aiogram's propagation) for all of the form, its parts tried in this order.
+# Parts whose handlers could answer the same update keep their precedence; the others are ordered so
+# that the most frequent answers are found after the fewest failed checks.
 routes = Routes.joined(
     "propose",
-    propose_interrupts.before_steps,
+    opening,
+    propose_interrupts.before_steps,  # a command typed in the middle of the form is not an answer
     steps,
     propose_media.routes,
     propose_review.routes,
-    propose_interrupts.after_steps,
+    typed,  # rarer than the photos and locations checked before them
+    propose_interrupts.after_steps,  # Cancelar, and last whatever no step expects
 )
