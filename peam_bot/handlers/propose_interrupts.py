@@ -2,8 +2,8 @@
 form, Cancelar and its confirmation, a message the step does not expect, a button no longer active.
 The draft is kept and the step's question asked again (unless the resident confirms Cancelar).
 
-Commands the form answers itself (/ayuda, /cancelar, /mis_iniciativas, /estado…) are in common.py,
-whose router comes before this one."""
+The commands answered in the middle of the form (/ayuda, /cancelar, /idioma, /mis_iniciativas,
+/estado) are in common.py, whose router is tried first."""
 
 from __future__ import annotations
 
