@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.config import Settings
-from peam_bot.handlers import onboarding, propose, tracking
+from peam_bot.handlers import onboarding, propose_flow, tracking
 from peam_bot.handlers.ui import (
     MENU_HELP,
     MENU_MINE,
@@ -78,7 +78,7 @@ async def help_command(
         text += "\n\n" + staff_help_text(role)
     await message.answer(text, reply_markup=main_menu() if user is not None and not current else None)
     if current and current.startswith(Propose.__name__):
-        await propose.resume(message, state, session, locale)
+        await propose_flow.resume(message, state, session, locale)
 
 
 # --- a look at one's initiatives in the middle of the form: shown, then the form goes on -----------
@@ -91,7 +91,7 @@ async def mine_in_form(
     message: Message, state: FSMContext, session: AsyncSession, user: User, locale: str
 ) -> None:
     await tracking.my_initiatives(message, session, user, locale)
-    await propose.resume(message, state, session, locale)
+    await propose_flow.resume(message, state, session, locale)
 
 
 @routes.message(Command("estado", "status", magic=F.args), StateFilter(Propose), Registered())
@@ -105,7 +105,7 @@ async def status_in_form(
     command: CommandObject,
 ) -> None:
     await tracking.status_command(message, session, user, locale, settings, command)
-    await propose.resume(message, state, session, locale)
+    await propose_flow.resume(message, state, session, locale)
 
 
 @routes.message(Command("estado", "status"), StateFilter(Propose), Registered())
@@ -116,7 +116,7 @@ async def status_without_code_in_form(
         "Está preparando una iniciativa. Para ver otra sin salir, escriba /estado con su código, "
         "por ejemplo /estado INI-2026-00012."
     )
-    await propose.ask(message, state, session, locale, note)
+    await propose_flow.ask(message, state, session, locale, note)
 
 
 @routes.callback_query(StatusCb.filter(), StateFilter(Propose))
@@ -130,7 +130,7 @@ async def status_button_in_form(
 ) -> None:
     await tracking.status_button(query, callback_data, session, locale, user)
     if isinstance(query.message, Message):
-        await propose.resume(query.message, state, session, locale)
+        await propose_flow.resume(query.message, state, session, locale)
 
 
 @routes.message(Command("cancelar", "cancel"))
@@ -173,7 +173,7 @@ async def language_chosen(
         await query.message.edit_text(_("Listo: le escribiré en español."))
         current = await state.get_state()
         if current and current.startswith(Propose.__name__):
-            await propose.ask(query.message, state, session, callback_data.code)
+            await propose_flow.ask(query.message, state, session, callback_data.code)
         elif user is not None and not current:
             await query.message.answer(_("¿Qué desea hacer?"), reply_markup=main_menu())
         elif (

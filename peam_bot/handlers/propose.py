@@ -1,321 +1,48 @@
-"""/proponer: the guided initiative form, its review screen, the similar check and submission."""
+"""/proponer: opening the guided initiative form, its steps (title, description, district, theme,
+organisation; Omitir on the optional ones) and the form's one router. Elsewhere: each step's question
+and buttons in propose_ui.py, asking it and moving on in propose_flow.py, photos and location in
+propose_media.py, the review screen, corrections and Enviar in propose_review.py, and commands,
+Cancelar and stray messages in the middle of the form in propose_interrupts.py."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 from aiogram import F
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.config import Settings
-from peam_bot.handlers import deeplinks
+from peam_bot.handlers import deeplinks, propose_interrupts, propose_media, propose_review
+from peam_bot.handlers.propose_flow import ask, go, load, save
+from peam_bot.handlers.propose_ui import blocked_text, invalid_text, no_organisation_line
 from peam_bot.handlers.ui import (
-    MENU_LABELS,
     MENU_PROPOSE,
     DistrictCb,
     FormCb,
     Propose,
     Registered,
     ThemeCb,
-    answer_and,
     chosen_district,
-    district_keyboard,
-    form_button,
-    form_keyboard,
     main_menu,
     menu_labels,
-    theme_keyboard,
 )
 from peam_bot.i18n import gettext as _
-from peam_bot.i18n import ngettext
 from peam_bot.services import initiatives, reference
-from peam_bot.services.initiatives import MAX_PHOTOS, Draft, InvalidInput
-from peam_bot.services.rendering import draft_summary, org_type_label, status_label
-from peam_bot.services.text import esc, strip_accents, truncate
+from peam_bot.services.initiatives import Draft, InvalidInput
+from peam_bot.services.rendering import org_type_label
+from peam_bot.services.text import esc, strip_accents
 from peam_bot.storage.models import User
-from peam_bot.telegram.client import edit_text, not_modified
 from peam_bot.telegram.routing import Routes
 
-routes = Routes("propose")
-
-QUESTION = "question"  # conversation data: id of the newest message asking the current step
-
-FIELD_NAMES = {
-    "title": lambda: _("el título"),
-    "description": lambda: _("la descripción"),
-    "org_name": lambda: _("el nombre de la organización"),
-}
-
-
-async def load(state: FSMContext) -> tuple[Draft, dict]:
-    data = await state.get_data()
-    return Draft.from_dict(data.get("draft")), data
-
-
-async def save(state: FSMContext, draft: Draft, **extra: object) -> None:
-    await state.update_data(draft=draft.to_dict(), **extra)
-
-
-def with_keep(markup: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
-    """While correcting one field from the review screen: a button to leave it as it is."""
-    rows = list(markup.inline_keyboard)
-    rows.insert(len(rows) - 1, [form_button(_("↩️ Dejar como está"), "keep")])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-async def prompt(
-    state_name: str | None, draft: Draft, session: AsyncSession, locale: str, editing: bool = False
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The question of one step and its buttons (also used to repeat it after a wrong answer)."""
-    if editing and state_name in EDIT_STATES:
-        text, markup = await edit_prompt(state_name, draft, session, locale)
-        return text, with_keep(markup)
-    if state_name == Propose.title.state:
-        return _(
-            "<b>Paso 1 de 7</b> · Escriba el <b>título</b> de su iniciativa (5 a 120 letras).\n"
-            "Ejemplo: «Semáforo en la Av. Ejército con la calle Cayma»."
-        ), form_keyboard()
-    if state_name == Propose.description.state:
-        return _(
-            "<b>Paso 2 de 7</b> · Cuente en pocas líneas qué propone, dónde y a quién ayuda "
-            "(20 a 2000 letras)."
-        ), form_keyboard()
-    if state_name == Propose.district.state:
-        return _("<b>Paso 3 de 7</b> · ¿En qué <b>distrito</b> sería?"), district_keyboard(
-            await reference.districts(session), "fm", current=draft.district
-        )
-    if state_name == Propose.theme.state:
-        return _("<b>Paso 4 de 7</b> · ¿De qué <b>tema</b> es? Elija el más cercano."), theme_keyboard(
-            await reference.themes(session)
-        )
-    if state_name == Propose.photos.state:
-        if draft.photos:
-            return _("Tiene {n} de {max} fotos. Envíe otra o pulse <b>Continuar</b>.").format(
-                n=len(draft.photos), max=MAX_PHOTOS
-            ), form_keyboard([(_("Continuar ➡️"), "photos_done")])
-        return _(
-            "<b>Paso 5 de 7</b> · Si quiere, envíe hasta {max} <b>fotos</b> del lugar o del problema.\n"
-            "Si no tiene, pulse <b>Omitir</b>."
-        ).format(max=MAX_PHOTOS), form_keyboard([(_("Omitir"), "skip")])
-    if state_name == Propose.location.state:
-        return _(
-            "<b>Paso 6 de 7</b> · Si quiere, comparta la <b>ubicación</b>: toque 📎 y luego «Ubicación».\n"
-            "Si no, pulse <b>Omitir</b>."
-        ), form_keyboard([(_("Omitir"), "skip")])
-    if state_name == Propose.org.state:
-        return _(
-            "<b>Paso 7 de 7</b> · ¿Envía esta iniciativa en nombre de una <b>organización</b>?\n"
-            "Territorial: junta vecinal, asociación de vivienda. Funcional: comedor, club de madres, gremio."
-        ), org_keyboard()
-    if state_name == Propose.org_name.state:
-        if editing and draft.org_name:  # correcting the organisation: its name may stay
-            return _(
-                "Escriba el <b>nombre de la organización</b> (3 a 120 letras). Ahora dice:\n«{current}»"
-            ).format(current=esc(draft.org_name)), form_keyboard([(_("↩️ Mantener ese nombre"), "keep_name")])
-        return _("Escriba el <b>nombre de la organización</b> (3 a 120 letras)."), form_keyboard()
-    if state_name == Propose.review.state:
-        return await draft_summary(session, draft, locale), review_keyboard()
-    if state_name == Propose.similar.state:
-        return _("¿Envía su iniciativa de todos modos?"), similar_keyboard()
-    return _("¿Qué desea hacer?"), None
-
-
-def org_keyboard() -> InlineKeyboardMarkup:
-    return form_keyboard(
-        [(_("Organización territorial"), "org_territorial")],
-        [(_("Organización funcional"), "org_funcional")],
-        [(_("No, a título personal"), "skip")],
-    )
-
-
-EDIT_STATES = {
-    Propose.title.state,
-    Propose.description.state,
-    Propose.district.state,
-    Propose.theme.state,
-    Propose.photos.state,
-    Propose.location.state,
-    Propose.org.state,
-}
-
-
-async def edit_prompt(
-    state_name: str, draft: Draft, session: AsyncSession, locale: str
-) -> tuple[str, InlineKeyboardMarkup]:
-    """Correcting one field from the review screen: show what it says now."""
-    if state_name == Propose.title.state:
-        return _("Escriba el nuevo <b>título</b> (5 a 120 letras). Ahora dice:\n«{current}»").format(
-            current=esc(draft.title or "")
-        ), form_keyboard()
-    if state_name == Propose.description.state:
-        return _("Escriba la nueva <b>descripción</b> (20 a 2000 letras). Ahora dice:\n«{current}»").format(
-            current=esc(truncate(draft.description or "", 600))
-        ), form_keyboard()
-    if state_name == Propose.district.state:
-        return _("Elija el <b>distrito</b>."), district_keyboard(
-            await reference.districts(session), "fm", current=draft.district, editing=True
-        )
-    if state_name == Propose.theme.state:
-        return _("Elija el <b>tema</b>."), theme_keyboard(await reference.themes(session))
-    if state_name == Propose.photos.state:
-        n = len(draft.photos)
-        if n:
-            prompt = ngettext(
-                "Envíe las fotos nuevas (hasta {max}); reemplazarán a la que tiene ahora.",
-                "Envíe las fotos nuevas (hasta {max}); reemplazarán a las {n} que tiene ahora.",
-                n,
-            )
-        else:
-            prompt = _("Envíe hasta {max} fotos.")
-        return prompt.format(max=MAX_PHOTOS, n=n), form_keyboard([(_("Quitar las fotos"), "skip")])
-    if state_name == Propose.location.state:
-        return _("Comparta la nueva <b>ubicación</b> desde 📎, o quítela."), form_keyboard(
-            [(_("Quitar la ubicación"), "skip")]
-        )
-    return _("¿Envía esta iniciativa en nombre de una <b>organización</b>?"), org_keyboard()
-
-
-def review_keyboard() -> InlineKeyboardMarkup:
-    return form_keyboard(
-        [(_("✅ Enviar"), "send")],
-        [(_("✏️ Título"), "edit_title"), (_("✏️ Descripción"), "edit_description")],
-        [(_("📍 Distrito"), "edit_district"), (_("🏷 Tema"), "edit_theme")],
-        [(_("📷 Fotos"), "edit_photos"), (_("🗺 Ubicación"), "edit_location")],
-        [(_("👥 Organización"), "edit_org")],
-    )
-
-
-def similar_keyboard() -> InlineKeyboardMarkup:
-    return form_keyboard(
-        [(_("Enviar de todos modos"), "send_anyway")],
-        [(_("Volver a revisar"), "back_review")],
-        [(_("No enviar"), "stop")],
-        cancel=False,
-    )
-
-
-async def ask(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    locale: str,
-    note: str | None = None,
-    press: CallbackQuery | None = None,
-) -> None:
-    """Ask the current step's question. After a button press (`press`), the message that carries the
-    question becomes the next question — what was chosen (`note`) on top — instead of a new message
-    below it: one message per step to read and scroll past, one request fewer on a slow connection.
-
-    That message is the newest question sent (its id is kept in the conversation data): when the
-    resident pressed an older copy of it (asked again after a wrong answer or /ayuda), the newest
-    copy moves on and the pressed one loses its buttons, so the question to answer stays last."""
-    draft, data = await load(state)
-    # once new photos have started to replace the old ones, the usual photo step (send another or
-    # Continuar, which returns to the review screen) says what is going on better than the edit prompt
-    editing = bool(data.get("editing")) and not data.get("photos_replaced")
-    text, markup = await prompt(await state.get_state(), draft, session, locale, editing)
-    if note:
-        text = f"{note}\n\n{text}"
-    if press is not None:
-        newest = data.get(QUESTION, message.message_id)
-        if newest == message.message_id:
-            await answer_and(press, edit_text(message, text, markup))
-            return
-        if await answer_and_edit_other(press, message, newest, text, markup, note):
-            return
-    sent = await message.answer(text, reply_markup=markup)
-    await state.update_data({QUESTION: sent.message_id})
-
-
-async def resume(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    """After something else was shown in the middle of the form (help, a look at an initiative): the
-    current question again, below it, saying that nothing was lost."""
-    await ask(message, state, session, locale, _("Su iniciativa a medio llenar sigue guardada. Seguimos aquí:"))
-
-
-async def answer_and_edit_other(
-    press: CallbackQuery,
-    pressed: Message,
-    message_id: int,
-    text: str,
-    markup: InlineKeyboardMarkup | None,
-    note: str | None,
-) -> bool:
-    """An older copy of the question was pressed: the newest copy becomes the next question and the
-    pressed one shows what was chosen there (`note`), without buttons. False when the newest copy
-    cannot be edited any more (the resident deleted it): the caller then sends the question anew."""
-    assert press.bot is not None
-    edit = press.bot.edit_message_text(
-        text=text, chat_id=pressed.chat.id, message_id=message_id, reply_markup=markup
-    )
-    try:
-        await answer_and(press, edit)
-    except TelegramBadRequest as exc:
-        if not not_modified(exc):
-            return False
-    try:
-        if note:
-            await pressed.edit_text(note)
-        else:
-            await pressed.edit_reply_markup(reply_markup=None)
-    except TelegramBadRequest:
-        pass  # already as it should be
-    return True
-
-
-async def settle_press(query: CallbackQuery) -> Message | None:
-    """Answer a button press and take the buttons off its message (the step is done)."""
-    if not isinstance(query.message, Message):
-        await query.answer()
-        return None
-    await answer_and(query, query.message.edit_reply_markup(reply_markup=None))
-    return query.message
-
-
-async def go(
-    message: Message,
-    state: FSMContext,
-    session: AsyncSession,
-    locale: str,
-    step: str,
-    note: str | None = None,
-    press: CallbackQuery | None = None,
-) -> None:
-    """Move to `step`, or back to the review screen when the resident was editing one field."""
-    data = await state.get_data()
-    if data.get("editing") and step != Propose.org_name.state:
-        step = Propose.review.state
-        await state.update_data(editing=False)
-    await state.set_state(step)
-    await ask(message, state, session, locale, note, press)
-
-
-def invalid_text(field: str, exc: InvalidInput, given: str) -> str:
-    name = FIELD_NAMES[field]()
-    lo, hi = exc.params.get("min", 0), exc.params.get("max", 0)
-    if exc.reason == "too_short":
-        return _(
-            "Es muy poco texto para {field}: tiene {n} letras y se necesitan al menos {min}. Escriba un poco más."
-        ).format(field=name, n=len(given.strip()), min=lo)
-    if exc.reason == "too_long":
-        return _(
-            "Es demasiado texto para {field}: tiene {n} letras y el máximo es {max}. Acórtelo, por favor."
-        ).format(field=name, n=len(given.strip()), max=hi)
-    return _(
-        "Para {field} necesito palabras, no solo emojis, números o signos ({min} a {max} letras)."
-    ).format(field=name, min=lo, max=hi)
+opening = Routes("propose-opening")  # /proponer outside the form
+steps = Routes("propose-steps")  # each step's answer
+typed = Routes("propose-typed")  # a district, theme or "no" typed where buttons are offered
 
 
 # --- start ---------------------------------------------------------------------------------------
-
-
-def blocked_text() -> str:
-    return _("Por decisión del equipo de AQPlan no puede enviar nuevas iniciativas por este medio.")
 
 
 async def start_form(
@@ -333,8 +60,8 @@ async def start_form(
     await ask(message, state, session, locale, intro)  # one message: what is coming, then step 1
 
 
-@routes.message(Command("proponer", "propose"), StateFilter(None), Registered())
-@routes.message(F.text.in_(menu_labels(MENU_PROPOSE)), StateFilter(None), Registered())
+@opening.message(Command("proponer", "propose"), StateFilter(None), Registered())
+@opening.message(F.text.in_(menu_labels(MENU_PROPOSE)), StateFilter(None), Registered())
 async def propose(
     message: Message, state: FSMContext, session: AsyncSession, user: User, locale: str
 ) -> None:
@@ -348,22 +75,6 @@ async def open_propose(
     await start_form(message, state, session, user, user.locale)
 
 
-# --- commands and menu buttons in the middle of the form -----------------------------------------
-
-
-@routes.message(StateFilter(Propose), F.text.startswith("/"))
-@routes.message(StateFilter(Propose), F.text.in_(set().union(*(menu_labels(m) for m in MENU_LABELS))))
-async def command_in_form(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    draft, _data = await load(state)
-    if draft.title is None:  # nothing written yet: nothing to reassure about
-        note = _("Está preparando una iniciativa. Para salir, escriba /cancelar.")
-    else:
-        note = _(
-            "Está preparando una iniciativa; lo que ya escribió está guardado. Para salir, escriba /cancelar."
-        )
-    await ask(message, state, session, locale, note)
-
-
 # --- text steps ------------------------------------------------------------------------------------
 
 
@@ -375,7 +86,7 @@ TEXT_STEPS: dict[str, tuple[str, Callable[[str], str], str]] = {
 }
 
 
-@routes.message(StateFilter(Propose.title, Propose.description, Propose.org_name), F.text)
+@steps.message(StateFilter(Propose.title, Propose.description, Propose.org_name), F.text)
 async def got_text(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
     field, validate, nxt = TEXT_STEPS[await state.get_state() or ""]
     try:
@@ -394,7 +105,7 @@ async def got_text(message: Message, state: FSMContext, session: AsyncSession, l
 # --- buttons ---------------------------------------------------------------------------------------
 
 
-@routes.callback_query(DistrictCb.filter(F.purpose == "fm"), Propose.district)
+@steps.callback_query(DistrictCb.filter(F.purpose == "fm"), Propose.district)
 async def got_district(
     query: CallbackQuery, callback_data: DistrictCb, state: FSMContext, session: AsyncSession, locale: str
 ) -> None:
@@ -428,18 +139,7 @@ async def chose_district(
     await go(message, state, session, locale, Propose.theme.state, done, press)
 
 
-@routes.message(Propose.district, F.text)
-async def district_typed(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    """Some residents type the district's name instead of pressing its button."""
-    slug = reference.match_district(await reference.districts(session), message.text or "")
-    if slug is None:
-        await ask(message, state, session, locale, _("No reconocí ese distrito. Elíjalo con los botones."))
-        return
-    draft, _d = await load(state)
-    await chose_district(message, state, session, locale, draft, slug)
-
-
-@routes.callback_query(ThemeCb.filter(), Propose.theme)
+@steps.callback_query(ThemeCb.filter(), Propose.theme)
 async def got_theme(
     query: CallbackQuery, callback_data: ThemeCb, state: FSMContext, session: AsyncSession, locale: str
 ) -> None:
@@ -467,62 +167,7 @@ async def chose_theme(
     await go(message, state, session, locale, Propose.photos.state, done, press)
 
 
-@routes.message(Propose.photos, F.photo)
-async def got_photo(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    draft, data = await load(state)
-    if data.get("editing") and not data.get("photos_replaced"):
-        draft.photos = []
-        await state.update_data(photos_replaced=True)
-    if len(draft.photos) >= MAX_PHOTOS:
-        await message.answer(_("Ya tiene {max} fotos, el máximo.").format(max=MAX_PHOTOS))
-        return
-    draft.photos.append(message.photo[-1].file_id)  # type: ignore[index]
-    await save(state, draft)
-    if len(draft.photos) >= MAX_PHOTOS:
-        await go(
-            message,
-            state,
-            session,
-            locale,
-            Propose.location.state,
-            _("Recibí sus {max} fotos ✅.").format(max=MAX_PHOTOS),
-        )
-        return
-    await ask(message, state, session, locale, _("Foto {n} recibida ✅.").format(n=len(draft.photos)))
-
-
-@routes.message(Propose.photos, F.document.mime_type.startswith("image/"))
-async def photo_as_file(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    await ask(
-        message,
-        state,
-        session,
-        locale,
-        _("Recibí un archivo. Envíe la imagen como <b>foto</b>, no como archivo."),
-    )
-
-
-@routes.message(Propose.location, F.location)
-async def got_location(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    loc = message.location
-    assert loc is not None
-    draft, _d = await load(state)
-    try:
-        draft.latitude, draft.longitude = initiatives.validate_location(loc.latitude, loc.longitude)
-    except InvalidInput:
-        await ask(
-            message,
-            state,
-            session,
-            locale,
-            _("Esa ubicación queda fuera de la provincia de Arequipa. Compártala de nuevo o pulse Omitir."),
-        )
-        return
-    await save(state, draft)
-    await go(message, state, session, locale, Propose.org.state, _("Ubicación recibida ✅."))
-
-
-@routes.callback_query(
+@steps.callback_query(
     FormCb.filter(F.action == "skip"), StateFilter(Propose.photos, Propose.location, Propose.org)
 )
 async def skip(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
@@ -543,17 +188,7 @@ async def skip(query: CallbackQuery, state: FSMContext, session: AsyncSession, l
     await go(query.message, state, session, locale, nxt, done, query)
 
 
-@routes.callback_query(FormCb.filter(F.action == "photos_done"), Propose.photos)
-async def photos_done(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    if not isinstance(query.message, Message):
-        await query.answer()
-        return
-    draft, _d = await load(state)
-    done = _("Fotos: {n} ✅").format(n=len(draft.photos))
-    await go(query.message, state, session, locale, Propose.location.state, done, query)
-
-
-@routes.callback_query(FormCb.filter(F.action.in_({"org_territorial", "org_funcional"})), Propose.org)
+@steps.callback_query(FormCb.filter(F.action.in_({"org_territorial", "org_funcional"})), Propose.org)
 async def org_type(
     query: CallbackQuery, callback_data: FormCb, state: FSMContext, session: AsyncSession, locale: str
 ) -> None:
@@ -566,165 +201,21 @@ async def org_type(
     await go(query.message, state, session, locale, Propose.org_name.state, done, query)
 
 
-EDIT_TARGETS = {
-    "edit_title": Propose.title,
-    "edit_description": Propose.description,
-    "edit_district": Propose.district,
-    "edit_theme": Propose.theme,
-    "edit_photos": Propose.photos,
-    "edit_location": Propose.location,
-    "edit_org": Propose.org,
-}
+# --- names typed where buttons are offered ---------------------------------------------------------
 
 
-@routes.callback_query(FormCb.filter(F.action.in_(set(EDIT_TARGETS))), Propose.review)
-async def edit_field(
-    query: CallbackQuery, callback_data: FormCb, state: FSMContext, session: AsyncSession, locale: str
-) -> None:
-    if (message := await settle_press(query)) is None:
-        return
-    target = EDIT_TARGETS[callback_data.action]
-    await state.update_data(editing=True, photos_replaced=False)
-    await state.set_state(target)
-    await ask(message, state, session, locale)
-
-
-@routes.callback_query(FormCb.filter(F.action == "back_review"), Propose.similar)
-async def back_to_review(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    if (message := await settle_press(query)) is None:
-        return
-    await go(message, state, session, locale, Propose.review.state)
-
-
-@routes.callback_query(FormCb.filter(F.action == "send"), Propose.review)
-async def send(
-    query: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    locale: str,
-    settings: Settings,
-) -> None:
-    if not isinstance(query.message, Message):
+@typed.message(Propose.district, F.text)
+async def district_typed(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
+    """Some residents type the district's name instead of pressing its button."""
+    slug = reference.match_district(await reference.districts(session), message.text or "")
+    if slug is None:
+        await ask(message, state, session, locale, _("No reconocí ese distrito. Elíjalo con los botones."))
         return
     draft, _d = await load(state)
-    if draft.missing():
-        await query.answer()
-        await go(query.message, state, session, locale, getattr(Propose, draft.missing()[0]).state)
-        return
-    similar = await initiatives.find_similar(session, draft)
-    await answer_and(query, query.message.edit_reply_markup(reply_markup=None))
-    if similar:
-        lines = [_("Encontré iniciativas parecidas a la suya:")]
-        for s in similar:
-            lines.append(
-                f"• <b>{esc(s.code)}</b> · {esc(truncate(s.title, 70))} ({esc(status_label(s.status, locale))})"
-            )
-        await state.set_state(Propose.similar)
-        await ask(query.message, state, session, locale, "\n".join(lines))  # the list, then the question
-        return
-    await submit(query.message, state, session, user, draft, settings)
+    await chose_district(message, state, session, locale, draft, slug)
 
 
-@routes.callback_query(FormCb.filter(F.action == "send_anyway"), Propose.similar)
-async def send_anyway(
-    query: CallbackQuery, state: FSMContext, session: AsyncSession, user: User, settings: Settings
-) -> None:
-    if (message := await settle_press(query)) is None:
-        return
-    draft, _d = await load(state)
-    await submit(message, state, session, user, draft, settings)
-
-
-async def submit(
-    message: Message, state: FSMContext, session: AsyncSession, user: User, draft: Draft, settings: Settings
-) -> None:
-    if user.blocked_at is not None:  # blocked while the form was open: the draft is kept, not sent
-        await message.answer(blocked_text(), reply_markup=main_menu())
-        return
-    year = datetime.now(settings.tz).year
-    ini = await initiatives.submit(session, user.id, draft, settings.staff_chat_id, year)
-    await state.clear()
-    # Submitting takes SQLite's write lock (the code counter); commit before talking to Telegram so
-    # other residents' updates do not wait behind this reply. The middleware's commit is then empty.
-    await session.commit()
-    await message.answer(
-        _(
-            "✅ Recibimos su iniciativa. Su código es <b>{code}</b>.\n"
-            "La oficina técnica AQPlan la revisará; suele tardar unos 10 días hábiles. "
-            "Le avisaremos por aquí cuando cambie su estado.\n"
-            "Puede consultarla cuando quiera con /estado {code}"
-        ).format(code=ini.code),
-        reply_markup=main_menu(),
-    )
-
-
-@routes.callback_query(FormCb.filter(F.action == "stop"), Propose.similar)
-async def stop(query: CallbackQuery, state: FSMContext) -> None:
-    await state.clear()
-    if (message := await settle_press(query)) is not None:
-        await message.answer(
-            _("Entendido, no envié su iniciativa y no guardé nada de ella."), reply_markup=main_menu()
-        )
-
-
-@routes.callback_query(FormCb.filter(F.action == "keep"), StateFilter(Propose))
-async def keep(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    if (message := await settle_press(query)) is None:
-        return
-    await state.update_data(editing=False)
-    await state.set_state(Propose.review)
-    await ask(message, state, session, locale)
-
-
-@routes.callback_query(FormCb.filter(F.action == "keep_name"), Propose.org_name)
-async def keep_org_name(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    """Only the organisation's type was corrected: the name stays, the new type applies."""
-    if (message := await settle_press(query)) is None:
-        return
-    draft, data = await load(state)
-    draft.org_type = data.get("org_type_pending") or draft.org_type
-    await save(state, draft)
-    await state.update_data(editing=False)
-    await state.set_state(Propose.review)
-    await ask(message, state, session, locale)
-
-
-@routes.callback_query(FormCb.filter(F.action == "cancel"), StateFilter(Propose))
-async def cancel_button(query: CallbackQuery) -> None:
-    """A tap on Cancelar can be a slip of the finger: ask before throwing the draft away."""
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(
-            _("¿Seguro que quiere cancelar? Se borrará lo que escribió para esta iniciativa."),
-            reply_markup=form_keyboard(
-                [(_("Sí, cancelar"), "cancel_yes"), (_("No, seguir"), "cancel_no")], cancel=False
-            ),
-        )
-
-
-@routes.callback_query(FormCb.filter(F.action == "cancel_yes"), StateFilter(Propose))
-async def cancel_confirmed(query: CallbackQuery, state: FSMContext) -> None:
-    await state.clear()
-    if (message := await settle_press(query)) is not None:
-        await message.answer(
-            _("Listo, cancelé la iniciativa. No se guardó nada de lo que había escrito."),
-            reply_markup=main_menu(),
-        )
-
-
-@routes.callback_query(FormCb.filter(F.action == "cancel_no"), StateFilter(Propose))
-async def cancel_declined(
-    query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str
-) -> None:
-    if (message := await settle_press(query)) is not None:
-        await ask(message, state, session, locale, _("Bien, seguimos."))
-
-
-# --- anything else while the form is open: say what is expected, keep everything -----------------
-
-
-@routes.message(Propose.theme, F.text)
+@typed.message(Propose.theme, F.text)
 async def theme_typed(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
     """A theme typed by name (in the resident's language) instead of pressed, when it is clear."""
     themes = await reference.themes(session)
@@ -746,15 +237,11 @@ NO_ORGANISATION = {
 }
 
 
-def no_organisation_line() -> str:
-    return _("Organización: ninguna, la envía usted ✅")
-
-
 def typed_no(text: str) -> bool:
     return strip_accents(text.lower()).strip(" .!¡") in NO_ORGANISATION
 
 
-@routes.message(Propose.org, F.text.func(typed_no))
+@typed.message(Propose.org, F.text.func(typed_no))
 async def org_typed_no(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
     """'No' typed at the organisation question: sent in the resident's own name."""
     draft, _d = await load(state)
@@ -763,33 +250,18 @@ async def org_typed_no(message: Message, state: FSMContext, session: AsyncSessio
     await go(message, state, session, locale, Propose.review.state, no_organisation_line())
 
 
-@routes.message(StateFilter(Propose))
-async def unexpected_message(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    current = await state.get_state()
-    if current in (Propose.title.state, Propose.description.state, Propose.org_name.state) and message.photo:
-        note = _("Recibí una foto; las fotos van en el paso 5. Ahora necesito un mensaje de texto.")
-    elif current in (Propose.title.state, Propose.description.state, Propose.org_name.state):
-        note = _("No pude leer eso. Necesito un mensaje de texto.")
-    elif current == Propose.photos.state:
-        note = _("Ahora espero una foto.")
-    elif current == Propose.location.state and message.photo:
-        note = _("Ya tiene sus fotos (máximo {max}).").format(max=MAX_PHOTOS)
-    elif current == Propose.location.state:
-        note = _(
-            "Aquí espero una ubicación compartida desde 📎, no escrita. Si no puede, pulse Omitir; "
-            "en la revisión podrá añadir el lugar a la descripción (✏️ Descripción)."
-        )
-    elif current == Propose.district.state:
-        note = _("Elija el distrito con los botones o escriba su nombre.")
-    elif current == Propose.theme.state:
-        note = _("Elija el tema con los botones o escriba su nombre.")
-    else:
-        note = _("Para este paso use los botones.")
-    await ask(message, state, session, locale, note)
+# --- the form's router ---------------------------------------------------------------------------
 
-
-@routes.callback_query(StateFilter(Propose))
-async def stale_button(query: CallbackQuery, state: FSMContext, session: AsyncSession, locale: str) -> None:
-    await query.answer(_("Ese botón ya no está activo. Siga con el paso actual."))
-    if isinstance(query.message, Message):
-        await ask(query.message, state, session, locale)
+# One router (one level of aiogram's propagation) for all of the form, its parts tried in this order.
+# Parts whose handlers could answer the same update keep their precedence; the others are ordered so
+# that the most frequent answers are found after the fewest failed checks.
+routes = Routes.joined(
+    "propose",
+    opening,
+    propose_interrupts.before_steps,  # a command typed in the middle of the form is not an answer
+    steps,
+    propose_media.routes,
+    propose_review.routes,
+    typed,  # rarer than the photos and locations checked before them
+    propose_interrupts.after_steps,  # Cancelar, and last whatever no step expects
+)

@@ -75,11 +75,32 @@ def inline(flt: Any) -> Any:
     return flt
 
 
+Entry = tuple[str, Callback, tuple[Any, ...], dict[str, Any]]  # observer, handler, filters, options
+
+
 class Routes:
     def __init__(self, name: str, private_only: bool = True) -> None:
         self.name = name
         self.private_only = private_only
-        self._entries: list[tuple[str, Callback, tuple[Any, ...], dict[str, Any]]] = []
+        self._entries: list[Entry] = []
+        self._parts: tuple[Routes, ...] = ()
+
+    @classmethod
+    def joined(cls, name: str, *parts: Routes) -> Routes:
+        """The handlers of several modules in one router, tried part after part in the order given (and
+        each part's in the order declared). One router level instead of one per part: every level an
+        update goes through costs a turn of aiogram's propagation. The parts are read when the router
+        is built, so handlers declared after the join are not lost."""
+        private = {part.private_only for part in parts}
+        if len(private) > 1:
+            raise ValueError(f"{name}: the parts differ in private_only")
+        routes = cls(name, private_only=private.pop() if private else True)
+        routes._parts = parts
+        return routes
+
+    def entries(self) -> list[Entry]:
+        """This router's handlers, in the order they are tried."""
+        return [*self._entries, *(entry for part in self._parts for entry in part.entries())]
 
     def _add(
         self, observer: str, filters: tuple[Any, ...], kwargs: dict[str, Any]
@@ -106,7 +127,7 @@ class Routes:
         """The callback-data prefixes (each with the separator that ends it) this router's button
         handlers answer to, when every one of them filters on a CallbackData class (None otherwise)."""
         prefixes: set[str] = set()
-        for observer, _fn, filters, _kwargs in self._entries:
+        for observer, _fn, filters, _kwargs in self.entries():
             if observer != "callback_query":
                 continue
             found = [
@@ -128,7 +149,7 @@ class Routes:
         if self.private_only:
             router.message.filter(inline(F.chat.type == "private"))
             router.callback_query.filter(inline(F.message.chat.type == "private"))
-        for observer, fn, filters, kwargs in self._entries:
+        for observer, fn, filters, kwargs in self.entries():
             getattr(router, observer).register(fn, *(inline(f) for f in filters), **kwargs)
         return router
 
