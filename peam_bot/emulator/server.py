@@ -13,57 +13,48 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import itertools
 import json
 import math
 import re
-import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 
+from .errors import ApiError, bad
 from .formatting import EntityParseError, ParsedText, parse_text, utf16_len
 from .models import ApiCall, SentMessage, StoredFile
+from .state import (
+    DEFAULT_ALLOWED_UPDATES,
+    Bucket,
+    EmulatorState,
+    Fault,
+    FaultKind,
+    Files,
+    Limits,
+    Params,
+    QueuedUpdate,
+    Signal,
+)
 
-__all__ = ["ApiError", "FakeTelegram", "Limits", "SentMessage", "StoredFile", "ApiCall"]
-
-FaultKind = Literal["5xx", "timeout", "429"]
-Params = dict[str, Any]
-Files = dict[str, tuple[bytes, str, str]]  # part name -> (data, filename, content type)
+__all__ = [
+    "ApiCall",
+    "ApiError",
+    "FakeTelegram",
+    "FaultKind",
+    "Limits",
+    "SentMessage",
+    "Signal",
+    "StoredFile",
+]
 
 _NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
 )
 _QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
-_DEFAULT_ALLOWED = frozenset(
-    {
-        "message",
-        "edited_message",
-        "channel_post",
-        "edited_channel_post",
-        "business_connection",
-        "business_message",
-        "edited_business_message",
-        "deleted_business_messages",
-        "inline_query",
-        "chosen_inline_result",
-        "callback_query",
-        "shipping_query",
-        "pre_checkout_query",
-        "purchased_paid_media",
-        "poll",
-        "poll_answer",
-        "my_chat_member",
-        "chat_join_request",
-        "chat_boost",
-        "removed_chat_boost",
-    }
-)
 _CHAT_ACTIONS = frozenset(
     {
         "typing",
@@ -126,158 +117,16 @@ _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
-class ApiError(Exception):
-    """An error answer of the Bot API."""
-
-    def __init__(self, code: int, description: str, parameters: dict[str, Any] | None = None) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description
-        self.parameters = parameters
-
-    def payload(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"ok": False, "error_code": self.code, "description": self.description}
-        if self.parameters:
-            data["parameters"] = self.parameters
-        return data
-
-
-def _bad(description: str) -> ApiError:
-    return ApiError(400, f"Bad Request: {description}")
-
-
-@dataclass
-class Limits:
-    max_text: int = 4096  # after entity parsing, UTF-16 code units
-    max_caption: int = 1024
-    max_callback_data: int = 64  # bytes, UTF-8
-    max_callback_answer: int = 200
-    global_per_s: float = 30.0  # token bucket, burst = global_burst
-    global_burst: int = 30
-    per_chat_per_s: float = 1.0  # private chats
-    per_chat_burst: int = 20  # short bursts allowed (replies in a fast conversation)
-    group_per_min: int = 20  # groups / supergroups (chat_id < 0)
-    paid_broadcast_per_s: float = 1000.0  # used when allow_paid_broadcast=true
-    enforce_rates: bool = True
-
-
-class Signal:
-    """Broadcast wake-up: every waiter of :meth:`wait` is released by the next :meth:`notify`."""
-
-    def __init__(self) -> None:
-        self._waiters: list[asyncio.Future[None]] = []
-
-    def notify(self) -> None:
-        waiters, self._waiters = self._waiters, []
-        for fut in waiters:
-            if not fut.done():
-                fut.set_result(None)
-
-    async def wait(self, timeout: float | None) -> bool:
-        """Wait for the next notification; False on timeout."""
-        if timeout is not None and timeout <= 0:
-            return False
-        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(fut)
-        try:
-            await asyncio.wait_for(fut, timeout)
-            return True
-        except TimeoutError:
-            return False
-        finally:
-            if fut in self._waiters:
-                self._waiters.remove(fut)
-
-
-class _Bucket:
-    def __init__(self, capacity: float) -> None:
-        self.tokens = float(capacity)
-        self.last = time.monotonic()
-
-    def refill(self, rate: float, capacity: float, now: float) -> None:
-        self.tokens = min(float(capacity), self.tokens + max(0.0, now - self.last) * rate)
-        self.last = now
-
-    def wait_time(self, rate: float) -> float:
-        if self.tokens >= 1:
-            return 0.0
-        return math.inf if rate <= 0 else (1 - self.tokens) / rate
-
-
-@dataclass
-class _Fault:
-    method: str | None
-    kind: FaultKind
-    count: int
-    retry_after: int
-
-
-@dataclass
-class _Queued:
-    update: dict[str, Any]
-    delivered: bool = False
-
-
-class FakeTelegram:
+class FakeTelegram(EmulatorState):
     """In-process fake of the Telegram Bot API speaking real HTTP."""
 
     def __init__(
         self, token: str = "123456:TEST", limits: Limits | None = None, bot_username: str = "peam_test_bot"
     ) -> None:
-        self.token = token
-        self.limits = limits or Limits()
-        self.bot_username = bot_username
-        self.bot_id = int(token.split(":", 1)[0]) if token.split(":", 1)[0].isdigit() else 123456
-        self.bot_user: dict[str, Any] = {
-            "id": self.bot_id,
-            "is_bot": True,
-            "first_name": "PEAM Test Bot",
-            "username": bot_username,
-            "can_join_groups": True,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": True,
-        }
+        super().__init__(token, limits, bot_username)
         self.base_url = ""
-        self.strict_chats = True  # sending to an unknown chat -> "Bad Request: chat not found"
-        self.sent: list[SentMessage] = []
-        self.calls: list[ApiCall] = []
-        self.callback_answers: list[dict[str, Any]] = []
-        self.inline_answers: dict[str, dict[str, Any]] = {}
-        self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        self.menu_buttons: dict[int | None, dict[str, Any]] = {}
-        self.bot_info: dict[str, str] = {}
-        self.chat_actions: list[tuple[int, str, float]] = []
-        self.deleted: list[tuple[int, int]] = []
-        self.webhook_url = ""
-        self.webhook_secret: str | None = None
-        self.webhook_deliveries: list[tuple[int, int]] = []  # (update_id, HTTP status or 0 on error)
-        self.users: dict[int, dict[str, Any]] = {}
-        self.chats: dict[int, dict[str, Any]] = {}
-        self.files: dict[str, StoredFile] = {}
-        self.blocked: set[int] = set()
-        self.changed = Signal()  # any API call finished / update pushed
-        self.messages_signal = Signal()  # a message was sent/edited by the bot
-        self._updates_signal = Signal()
-        self._messages: dict[tuple[int, int], dict[str, Any]] = {}
-        self._raw: dict[tuple[int, int], str | None] = {}  # raw (unparsed) text/caption of bot messages
-        self._by_chat: dict[int, list[SentMessage]] = {}
-        self._next_mid: dict[int, int] = {}
-        self._next_update_id = 1
-        self._pending: list[_Queued] = []
-        self._allowed: frozenset[str] = _DEFAULT_ALLOWED
-        self._faults: list[_Fault] = []
-        self._buckets: dict[Any, _Bucket] = {}
-        self._rates_for = self.limits
-        self._callback_queries: dict[str, dict[str, Any]] = {}
-        self._answered_callbacks: set[str] = set()
-        self._inline_queries: dict[str, dict[str, Any]] = {}
-        self._file_counter = itertools.count(1)
-        self._query_counter = itertools.count(1)
-        self._poll_generation = 0
-        self._closing = False
         self._runner: web.AppRunner | None = None
         self._hanging: set[asyncio.Future[None]] = set()
-        self._webhook_queue: asyncio.Queue[dict[str, Any]] | None = None
         self._webhook_task: asyncio.Task[None] | None = None
         self._methods: dict[str, Callable[[Params, Files], Awaitable[Any]]] = {
             name[len("_m_") :].lower(): getattr(self, name) for name in dir(self) if name.startswith("_m_")
@@ -317,206 +166,6 @@ class FakeTelegram:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
-
-    # ------------------------------------------------------------------ test helpers
-    def block(self, user_id: int) -> None:
-        self.blocked.add(user_id)
-
-    def unblock(self, user_id: int) -> None:
-        self.blocked.discard(user_id)
-
-    def inject_fault(self, method: str | None, kind: FaultKind, count: int = 1, retry_after: int = 1) -> None:
-        if kind not in ("5xx", "timeout", "429"):
-            raise ValueError(f"unknown fault kind {kind!r}")
-        self._faults.append(_Fault(method.lower() if method else None, kind, count, retry_after))
-
-    def reset_rates(self) -> None:
-        """Refill every rate-limit bucket (e.g. after changing :attr:`limits`)."""
-        self._buckets.clear()
-
-    def clear_faults(self) -> None:
-        self._faults.clear()
-
-    def register_user(
-        self,
-        user_id: int,
-        first_name: str = "Ana",
-        language_code: str | None = "es",
-        username: str | None = None,
-        last_name: str | None = None,
-    ) -> dict[str, Any]:
-        """Create (or update) a user and its private chat; returns the Bot API ``User`` object."""
-        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
-        if last_name:
-            user["last_name"] = last_name
-        if username:
-            user["username"] = username
-        if language_code:
-            user["language_code"] = language_code
-        self.users[user_id] = user
-        chat: dict[str, Any] = {"id": user_id, "type": "private", "first_name": first_name}
-        if last_name:
-            chat["last_name"] = last_name
-        if username:
-            chat["username"] = username
-        self.chats[user_id] = chat
-        return user
-
-    def add_group(
-        self,
-        chat_id: int,
-        title: str,
-        kind: Literal["group", "supergroup"] = "supergroup",
-        username: str | None = None,
-    ) -> dict[str, Any]:
-        if chat_id >= 0:
-            raise ValueError("group chat ids are negative")
-        chat: dict[str, Any] = {"id": chat_id, "type": kind, "title": title}
-        if username:
-            chat["username"] = username
-        self.chats[chat_id] = chat
-        return chat
-
-    def register_file(
-        self,
-        data: bytes,
-        kind: str = "document",
-        file_name: str | None = None,
-        mime_type: str | None = None,
-        width: int = 0,
-        height: int = 0,
-    ) -> StoredFile:
-        """Store bytes as a Telegram file (user uploads or bot uploads); getFile/download serve them."""
-        n = next(self._file_counter)
-        prefix = {
-            "photo": "AgACAgEAAxk",
-            "document": "BQACAgEAAxk",
-            "sticker": "CAACAgIAAxk",
-            "voice": "AwACAgEAAxk",
-        }.get(kind, "BAACAgEAAxk")
-        file_id = f"{prefix}{n:06d}{secrets.token_urlsafe(12)}"
-        unique = f"AQAD{n:06d}{secrets.token_hex(4)}"
-        folder = {"photo": "photos", "document": "documents", "sticker": "stickers", "voice": "voice"}.get(
-            kind, "files"
-        )
-        ext = ""
-        if file_name and "." in file_name:
-            ext = "." + file_name.rsplit(".", 1)[1]
-        elif kind == "photo":
-            ext = ".jpg"
-        stored = StoredFile(
-            file_id=file_id,
-            file_unique_id=unique,
-            file_path=f"{folder}/file_{n}{ext}",
-            data=data,
-            kind=kind,
-            file_name=file_name,
-            mime_type=mime_type,
-            width=width,
-            height=height,
-        )
-        self.files[file_id] = stored
-        return stored
-
-    def continue_after(self, update_id: int) -> None:
-        """Number the next updates after `update_id` (a bot restarted on an existing database has
-        already seen lower ids, as it would have with Telegram)."""
-        self._next_update_id = max(self._next_update_id, update_id + 1)
-
-    def push_update(self, update: dict[str, Any]) -> int:
-        """Queue an update for getUpdates (or the webhook); returns its update_id."""
-        update = copy.deepcopy(update)
-        if "update_id" in update:
-            uid = int(update["update_id"])
-            self._next_update_id = max(self._next_update_id, uid + 1)
-        else:
-            uid = self._next_update_id
-            self._next_update_id += 1
-            update["update_id"] = uid
-        if self.webhook_url and self._webhook_queue is not None:
-            self._webhook_queue.put_nowait(update)
-        else:
-            self._pending.append(_Queued(update))
-        self._updates_signal.notify()
-        self.changed.notify()
-        return uid
-
-    def new_user_message(self, user_id: int, chat_id: int | None = None, **content: Any) -> dict[str, Any]:
-        """Create and store a message written by a user; returns the Bot API ``Message`` object."""
-        chat_id = user_id if chat_id is None else chat_id
-        if chat_id not in self.chats:
-            raise KeyError(f"unknown chat {chat_id}")
-        msg: dict[str, Any] = {
-            "message_id": self._new_mid(chat_id),
-            "from": self.users[user_id],
-            "chat": self.chats[chat_id],
-            "date": int(time.time()),
-        }
-        msg.update(content)
-        self._messages[(chat_id, msg["message_id"])] = msg
-        return copy.deepcopy(msg)
-
-    def new_callback_query(self, user_id: int, chat_id: int, message_id: int, data: str) -> dict[str, Any]:
-        """Create a callback_query object for a press on ``message_id`` (stale ids give inaccessible ones)."""
-        qid = f"{user_id}{next(self._query_counter):08d}"
-        stored = self._messages.get((chat_id, message_id))
-        message = (
-            copy.deepcopy(stored)
-            if stored is not None
-            else {
-                "chat": self.chats[chat_id],
-                "message_id": message_id,
-                "date": 0,
-            }
-        )
-        query = {
-            "id": qid,
-            "from": self.users[user_id],
-            "message": message,
-            "chat_instance": str(abs(chat_id) * 7919 + self.bot_id),
-            "data": data,
-        }
-        self._callback_queries[qid] = {"user_id": user_id, "chat_id": chat_id, "message_id": message_id}
-        return query
-
-    def new_inline_query(self, user_id: int, query: str, offset: str = "") -> dict[str, Any]:
-        qid = f"{user_id}{next(self._query_counter):08d}"
-        self._inline_queries[qid] = {"user_id": user_id, "query": query}
-        return {"id": qid, "from": self.users[user_id], "query": query, "offset": offset}
-
-    def callback_query_owner(self, query_id: str) -> int | None:
-        info = self._callback_queries.get(query_id)
-        return None if info is None else int(info["user_id"])
-
-    def get_message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
-        """Current state of a stored message (bot or user), as the Bot API object."""
-        msg = self._messages.get((chat_id, message_id))
-        return copy.deepcopy(msg) if msg is not None else None
-
-    def messages_for(self, chat_id: int) -> list[SentMessage]:
-        return list(self._by_chat.get(chat_id, []))
-
-    def message_count(self, chat_id: int) -> int:
-        return len(self._by_chat.get(chat_id, ()))
-
-    def get_commands(
-        self, scope: dict[str, Any] | None = None, language_code: str = ""
-    ) -> list[dict[str, Any]]:
-        return list(self.commands.get((self._scope_key(scope), language_code or ""), []))
-
-    def calls_of(self, method: str) -> list[ApiCall]:
-        m = method.lower()
-        return [c for c in self.calls if c.method.lower() == m]
-
-    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
-        """Wait (event-driven) until ``predicate()`` is true; re-checked after every API call/update."""
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            await self.changed.wait(remaining)
-        return True
 
     # ------------------------------------------------------------------ HTTP layer
     async def _read_params(self, request: web.Request) -> tuple[Params, Files]:
@@ -578,7 +227,7 @@ class FakeTelegram:
         try:
             params, files = await self._read_params(request)
         except (ValueError, aiohttp.ClientError) as e:
-            return web.json_response(_bad(f"can't parse request: {e}").payload(), status=400)
+            return web.json_response(bad(f"can't parse request: {e}").payload(), status=400)
         call = ApiCall(method, params, time.monotonic())
         self.calls.append(call)
         self.changed.notify()
@@ -616,7 +265,7 @@ class FakeTelegram:
             raise ApiError(404, "Not Found: method not found")
         return await handler(params, files)
 
-    def _take_fault(self, method: str) -> _Fault | None:
+    def _take_fault(self, method: str) -> Fault | None:
         m = method.lower()
         for fault in self._faults:
             if fault.method is None or fault.method == m:
@@ -638,14 +287,9 @@ class FakeTelegram:
         return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
 
     # ------------------------------------------------------------------ helpers for methods
-    def _new_mid(self, chat_id: int) -> int:
-        mid = self._next_mid.get(chat_id, 1)
-        self._next_mid[chat_id] = mid + 1
-        return mid
-
     def _resolve_chat_id(self, value: Any) -> int:
         if isinstance(value, bool) or value is None or value == "":
-            raise _bad("chat_id is empty")
+            raise bad("chat_id is empty")
         if isinstance(value, int):
             return value
         s = str(value)
@@ -655,13 +299,13 @@ class FakeTelegram:
             for cid, chat in self.chats.items():
                 if chat.get("username", "").lower() == s[1:].lower():
                     return cid
-        raise _bad("chat not found")
+        raise bad("chat not found")
 
     def _target_chat(self, params: Params, key: str = "chat_id") -> int:
         chat_id = self._resolve_chat_id(params.get(key))
         if chat_id not in self.chats:
             if self.strict_chats:
-                raise _bad("chat not found")
+                raise bad("chat not found")
             if chat_id > 0:
                 self.register_user(chat_id, first_name=f"User {chat_id}")
             else:
@@ -676,17 +320,17 @@ class FakeTelegram:
         try:
             return parse_text(str(text), parse_mode if isinstance(parse_mode, str) else None)
         except EntityParseError as e:
-            raise _bad(f"can't parse entities: {e}") from None
+            raise bad(f"can't parse entities: {e}") from None
 
     def _parse_message_text(self, params: Params) -> ParsedText:
         text = params.get("text")
         if text is None or text == "":
-            raise _bad("message text is empty")
+            raise bad("message text is empty")
         parsed = self._parse(text, params.get("parse_mode"), caption=False)
         if not parsed.text.strip():
-            raise _bad("message text is empty")
+            raise bad("message text is empty")
         if parsed.length > self.limits.max_text:
-            raise _bad("message is too long")
+            raise bad("message is too long")
         return parsed
 
     def _parse_caption(self, caption: Any, parse_mode: Any) -> ParsedText | None:
@@ -694,7 +338,7 @@ class FakeTelegram:
             return None
         parsed = self._parse(caption, parse_mode, caption=True)
         if parsed.length > self.limits.max_caption:
-            raise _bad("message caption is too long")
+            raise bad("message caption is too long")
         return parsed
 
     def _check_markup(self, markup: Any) -> dict[str, Any] | None:
@@ -704,16 +348,16 @@ class FakeTelegram:
             try:
                 markup = json.loads(markup)
             except ValueError:
-                raise _bad("can't parse reply keyboard markup JSON object") from None
+                raise bad("can't parse reply keyboard markup JSON object") from None
         if not isinstance(markup, dict):
-            raise _bad("can't parse reply keyboard markup JSON object")
+            raise bad("can't parse reply keyboard markup JSON object")
         if "inline_keyboard" in markup:
             rows = markup["inline_keyboard"]
             if not isinstance(rows, list):
-                raise _bad('can\'t parse inline keyboard button: field "inline_keyboard" must be an Array')
+                raise bad('can\'t parse inline keyboard button: field "inline_keyboard" must be an Array')
             for row in rows:
                 if not isinstance(row, list):
-                    raise _bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
+                    raise bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
                 for button in row:
                     self._check_inline_button(button)
         elif "keyboard" in markup:
@@ -721,29 +365,29 @@ class FakeTelegram:
                 for button in row:
                     text = button if isinstance(button, str) else button.get("text")
                     if not text:
-                        raise _bad('can\'t parse keyboard button: Field "text" must be of type String')
+                        raise bad('can\'t parse keyboard button: Field "text" must be of type String')
         return markup
 
     def _check_inline_button(self, button: Any) -> None:
         if not isinstance(button, dict):
-            raise _bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
+            raise bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
         text = button.get("text")
         if not isinstance(text, str) or not text.strip():
             raise (
-                _bad("BUTTON_TEXT_INVALID")
+                bad("BUTTON_TEXT_INVALID")
                 if isinstance(text, str)
-                else _bad("can't parse inline keyboard button: Text must be a String")
+                else bad("can't parse inline keyboard button: Text must be a String")
             )
         if "callback_data" in button:
             data = button["callback_data"]
             size = len(str(data).encode("utf-8"))
             if not isinstance(data, str) or size < 1 or size > self.limits.max_callback_data:
-                raise _bad("BUTTON_DATA_INVALID")
+                raise bad("BUTTON_DATA_INVALID")
             return
         if "url" in button:
             url = str(button["url"])
             if not re.match(r"^(https?|tg)://\S+$", url):
-                raise _bad("BUTTON_URL_INVALID")
+                raise bad("BUTTON_URL_INVALID")
             return
         actions = {
             "web_app",
@@ -756,9 +400,7 @@ class FakeTelegram:
             "pay",
         }
         if not actions & set(button):
-            raise _bad(
-                "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
-            )
+            raise bad("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
 
     def _check_rate(self, chat_id: int, params: Params) -> None:
         lim = self.limits
@@ -770,17 +412,17 @@ class FakeTelegram:
         now = time.monotonic()
         paid = params.get("allow_paid_broadcast") in (True, "true")
         if paid:
-            g = self._buckets.setdefault("paid", _Bucket(max(1.0, lim.paid_broadcast_per_s)))
+            g = self._buckets.setdefault("paid", Bucket(max(1.0, lim.paid_broadcast_per_s)))
             g_rate, g_cap = lim.paid_broadcast_per_s, max(1.0, lim.paid_broadcast_per_s)
         else:
-            g = self._buckets.setdefault("global", _Bucket(lim.global_burst))
+            g = self._buckets.setdefault("global", Bucket(lim.global_burst))
             g_rate, g_cap = lim.global_per_s, float(lim.global_burst)
         g.refill(g_rate, g_cap, now)
         if chat_id < 0:
             c_rate, c_cap = lim.group_per_min / 60.0, float(lim.group_per_min)
         else:
             c_rate, c_cap = lim.per_chat_per_s, float(lim.per_chat_burst)
-        c = self._buckets.setdefault(("chat", chat_id), _Bucket(c_cap))
+        c = self._buckets.setdefault(("chat", chat_id), Bucket(c_cap))
         c.refill(c_rate, c_cap, now)
         wait = max(g.wait_time(g_rate), c.wait_time(c_rate))
         if wait > 0:
@@ -806,7 +448,7 @@ class FakeTelegram:
         if msg is None:
             if allow:
                 return None
-            raise _bad("message to be replied not found")
+            raise bad("message to be replied not found")
         return {k: v for k, v in msg.items() if k != "reply_to_message"}
 
     def _store_bot_message(self, chat_id: int, content: dict[str, Any], params: Params) -> dict[str, Any]:
@@ -859,13 +501,13 @@ class FakeTelegram:
         if isinstance(value, str) and value.startswith("attach://"):
             upload = files.get(value[len("attach://") :])
             if upload is None:
-                raise _bad(f"file of field {field} not found in the request")  # wording approximates Telegram
+                raise bad(f"file of field {field} not found in the request")  # wording approximates Telegram
         elif value is None and field in files:
             upload = files[field]
         if upload is not None:
             data, filename, ctype = upload
             if not data:
-                raise _bad("file must be non-empty")
+                raise bad("file must be non-empty")
             return self.register_file(
                 data,
                 kind=kind,
@@ -875,11 +517,11 @@ class FakeTelegram:
                 height=600 if kind == "photo" else 0,
             )
         if not isinstance(value, str) or not value:
-            raise _bad(f"there is no {field} in the request")
+            raise bad(f"there is no {field} in the request")
         if value in self.files:
             stored = self.files[value]
             if kind == "photo" and stored.kind not in ("photo",):
-                raise _bad("type of file mismatch")
+                raise bad("type of file mismatch")
             return stored
         if re.match(r"^https?://\S+$", value):
             return self.register_file(
@@ -889,7 +531,7 @@ class FakeTelegram:
                 width=800 if kind == "photo" else 0,
                 height=600 if kind == "photo" else 0,
             )
-        raise _bad("wrong file identifier/HTTP URL specified")
+        raise bad("wrong file identifier/HTTP URL specified")
 
     @staticmethod
     def _photo_sizes(stored: StoredFile) -> list[dict[str, Any]]:
@@ -918,16 +560,16 @@ class FakeTelegram:
 
     def _editable(self, params: Params) -> tuple[int, int, dict[str, Any]]:
         if params.get("inline_message_id"):
-            raise _bad("message to edit not found")
+            raise bad("message to edit not found")
         chat_id = self._target_chat(params)
         mid = params.get("message_id")
         if mid is None:
-            raise _bad("message identifier is not specified")
+            raise bad("message identifier is not specified")
         msg = self._messages.get((chat_id, int(mid)))
         if msg is None:
-            raise _bad("message to edit not found")
+            raise bad("message to edit not found")
         if msg.get("from", {}).get("id") != self.bot_id:
-            raise _bad("message can't be edited")
+            raise bad("message can't be edited")
         return chat_id, int(mid), msg
 
     def _finish_edit(
@@ -978,13 +620,6 @@ class FakeTelegram:
         stored = self.files.get(doc["file_id"])
         return {**doc, "data": stored.data if stored else b""}
 
-    def _scope_key(self, scope: Any) -> str:
-        if isinstance(scope, str):
-            scope = json.loads(scope) if scope else None
-        if not scope:
-            scope = {"type": "default"}
-        return json.dumps(scope, sort_keys=True)
-
     # ------------------------------------------------------------------ Bot API methods
     async def _m_getMe(self, params: Params, files: Files) -> Any:
         return self.bot_user
@@ -1010,7 +645,7 @@ class FakeTelegram:
         timeout = max(0.0, float(params.get("timeout") or 0))
         allowed = params.get("allowed_updates")
         if isinstance(allowed, list):
-            self._allowed = frozenset(allowed) if allowed else _DEFAULT_ALLOWED
+            self._allowed = frozenset(allowed) if allowed else DEFAULT_ALLOWED_UPDATES
         deadline = time.monotonic() + timeout
         while True:
             if generation != self._poll_generation:
@@ -1045,14 +680,14 @@ class FakeTelegram:
         url = str(params.get("url") or "")
         secret = params.get("secret_token")
         if secret is not None and not _SECRET_RE.match(str(secret)):
-            raise _bad("secret token contains unallowed characters")
+            raise bad("secret token contains unallowed characters")
         if url and not re.match(r"^https?://\S+$", url):
-            raise _bad("bad webhook: invalid webhook URL specified")
+            raise bad("bad webhook: invalid webhook URL specified")
         if params.get("drop_pending_updates"):
             self._pending.clear()
         allowed = params.get("allowed_updates")
         if isinstance(allowed, list):
-            self._allowed = frozenset(allowed) if allowed else _DEFAULT_ALLOWED
+            self._allowed = frozenset(allowed) if allowed else DEFAULT_ALLOWED_UPDATES
         if not url:
             await self._stop_webhook_worker()
             self.webhook_url = ""
@@ -1099,7 +734,7 @@ class FakeTelegram:
         queue, self._webhook_queue = self._webhook_queue, None
         if queue is not None:
             while not queue.empty():
-                self._pending.append(_Queued(queue.get_nowait()))
+                self._pending.append(QueuedUpdate(queue.get_nowait()))
 
     async def _webhook_worker(self) -> None:
         assert self._webhook_queue is not None
@@ -1246,17 +881,17 @@ class FakeTelegram:
             try:
                 media = json.loads(media)
             except ValueError:
-                raise _bad("can't parse media JSON object") from None
+                raise bad("can't parse media JSON object") from None
         if not isinstance(media, list):
-            raise _bad("can't parse media JSON object")
+            raise bad("can't parse media JSON object")
         if len(media) < 2:
-            raise _bad("wrong number of media in the group: must include 2-10 items")
+            raise bad("wrong number of media in the group: must include 2-10 items")
         if len(media) > 10:
-            raise _bad("too much messages to send as an album")
+            raise bad("too much messages to send as an album")
         items: list[tuple[dict[str, Any], StoredFile, ParsedText | None]] = []
         for item in media:
             if not isinstance(item, dict) or item.get("type") not in ("photo", "video", "document", "audio"):
-                raise _bad("can't parse InputMedia: unsupported media type")
+                raise bad("can't parse InputMedia: unsupported media type")
             kind = item["type"]
             cap = self._parse_caption(item.get("caption"), item.get("parse_mode"))
             stored = self._resolve_file(
@@ -1314,9 +949,9 @@ class FakeTelegram:
             lat = float(params["latitude"])
             lon = float(params["longitude"])
         except (KeyError, TypeError, ValueError):
-            raise _bad("wrong latitude or longitude specified") from None
+            raise bad("wrong latitude or longitude specified") from None
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise _bad("wrong latitude or longitude specified")
+            raise bad("wrong latitude or longitude specified")
         markup = self._check_markup(params.get("reply_markup"))
         self._check_rate(chat_id, params)
         content: dict[str, Any] = {"location": {"latitude": lat, "longitude": lon}}
@@ -1332,7 +967,7 @@ class FakeTelegram:
         chat_id = self._target_chat(params)
         action = params.get("action")
         if action not in _CHAT_ACTIONS:
-            raise _bad("wrong parameter action in request")
+            raise bad("wrong parameter action in request")
         self.chat_actions.append((chat_id, str(action), time.monotonic()))
         return True
 
@@ -1341,7 +976,7 @@ class FakeTelegram:
         src_chat = self._resolve_chat_id(params.get("from_chat_id"))
         src = self._messages.get((src_chat, int(params.get("message_id") or 0)))
         if src is None:
-            raise _bad("message to copy not found")
+            raise bad("message to copy not found")
         markup = self._check_markup(params.get("reply_markup"))
         content = {
             k: copy.deepcopy(v)
@@ -1389,7 +1024,7 @@ class FakeTelegram:
         src_chat = self._resolve_chat_id(params.get("from_chat_id"))
         src = self._messages.get((src_chat, int(params.get("message_id") or 0)))
         if src is None:
-            raise _bad("message to forward not found")
+            raise bad("message to forward not found")
         self._check_rate(chat_id, params)
         content = {
             k: copy.deepcopy(v)
@@ -1418,7 +1053,7 @@ class FakeTelegram:
     async def _m_editMessageText(self, params: Params, files: Files) -> Any:
         chat_id, mid, msg = self._editable(params)
         if "text" not in msg:
-            raise _bad("there is no text in the message to edit")
+            raise bad("there is no text in the message to edit")
         parsed = self._parse_message_text(params)
         markup = self._check_markup(params.get("reply_markup"))
         new_markup = markup if markup and "inline_keyboard" in markup else None
@@ -1427,7 +1062,7 @@ class FakeTelegram:
             and parsed.entities == msg.get("entities", [])
             and new_markup == msg.get("reply_markup")
         ):
-            raise _bad(_NOT_MODIFIED[len("Bad Request: ") :])
+            raise bad(_NOT_MODIFIED[len("Bad Request: ") :])
         msg["text"] = parsed.text
         msg.pop("entities", None)
         if parsed.entities:
@@ -1437,7 +1072,7 @@ class FakeTelegram:
     async def _m_editMessageCaption(self, params: Params, files: Files) -> Any:
         chat_id, mid, msg = self._editable(params)
         if not any(k in msg for k in ("photo", "document", "video", "audio", "animation", "voice")):
-            raise _bad("there is no caption in the message to edit")
+            raise bad("there is no caption in the message to edit")
         cap = self._parse_caption(params.get("caption"), params.get("parse_mode"))
         markup = self._check_markup(params.get("reply_markup"))
         new_markup = markup if markup and "inline_keyboard" in markup else None
@@ -1448,7 +1083,7 @@ class FakeTelegram:
             and new_entities == msg.get("caption_entities", [])
             and new_markup == msg.get("reply_markup")
         ):
-            raise _bad(_NOT_MODIFIED[len("Bad Request: ") :])
+            raise bad(_NOT_MODIFIED[len("Bad Request: ") :])
         msg.pop("caption", None)
         msg.pop("caption_entities", None)
         if cap is not None:
@@ -1461,14 +1096,14 @@ class FakeTelegram:
         markup = self._check_markup(params.get("reply_markup"))
         new_markup = markup if markup and "inline_keyboard" in markup else None
         if new_markup == msg.get("reply_markup"):
-            raise _bad(_NOT_MODIFIED[len("Bad Request: ") :])
+            raise bad(_NOT_MODIFIED[len("Bad Request: ") :])
         return self._finish_edit(chat_id, mid, msg, "editMessageReplyMarkup", params, new_markup)
 
     async def _m_deleteMessage(self, params: Params, files: Files) -> Any:
         chat_id = self._target_chat(params)
         key = (chat_id, int(params.get("message_id") or 0))
         if key not in self._messages:
-            raise _bad("message to delete not found")
+            raise bad("message to delete not found")
         del self._messages[key]
         self.deleted.append(key)
         return True
@@ -1486,10 +1121,10 @@ class FakeTelegram:
         qid = str(params.get("callback_query_id") or "")
         info = self._callback_queries.get(qid)
         if info is None or qid in self._answered_callbacks:
-            raise _bad(_QUERY_TOO_OLD[len("Bad Request: ") :])
+            raise bad(_QUERY_TOO_OLD[len("Bad Request: ") :])
         text = params.get("text")
         if text is not None and utf16_len(str(text)) > self.limits.max_callback_answer:
-            raise _bad("MESSAGE_TOO_LONG")
+            raise bad("MESSAGE_TOO_LONG")
         self._answered_callbacks.add(qid)
         answer = {
             "callback_query_id": qid,
@@ -1507,18 +1142,18 @@ class FakeTelegram:
     async def _m_answerInlineQuery(self, params: Params, files: Files) -> Any:
         qid = str(params.get("inline_query_id") or "")
         if qid not in self._inline_queries or qid in self.inline_answers:
-            raise _bad(_QUERY_TOO_OLD[len("Bad Request: ") :])
+            raise bad(_QUERY_TOO_OLD[len("Bad Request: ") :])
         results = params.get("results")
         if isinstance(results, str):
             results = json.loads(results)
         if not isinstance(results, list) or len(results) > 50:
-            raise _bad("RESULTS_TOO_MUCH" if isinstance(results, list) else "can't parse results JSON object")
+            raise bad("RESULTS_TOO_MUCH" if isinstance(results, list) else "can't parse results JSON object")
         seen: set[str] = set()
         for r in results:
             if not isinstance(r, dict) or not r.get("type") or not r.get("id"):
-                raise _bad("can't parse InlineQueryResult")
+                raise bad("can't parse InlineQueryResult")
             if r["id"] in seen:
-                raise _bad("RESULT_ID_DUPLICATE")
+                raise bad("RESULT_ID_DUPLICATE")
             seen.add(r["id"])
             if "reply_markup" in r:
                 self._check_markup(r["reply_markup"])
@@ -1531,12 +1166,12 @@ class FakeTelegram:
         if isinstance(commands, str):
             commands = json.loads(commands)
         if not isinstance(commands, list) or len(commands) > 100:
-            raise _bad("BOT_COMMANDS_TOO_MUCH" if isinstance(commands, list) else "can't parse commands")
+            raise bad("BOT_COMMANDS_TOO_MUCH" if isinstance(commands, list) else "can't parse commands")
         for c in commands:
             if not isinstance(c, dict) or not _COMMAND_RE.match(str(c.get("command", ""))):
-                raise _bad("BOT_COMMAND_INVALID")
+                raise bad("BOT_COMMAND_INVALID")
             if not (1 <= len(str(c.get("description", ""))) <= 256):
-                raise _bad("BOT_COMMAND_DESCRIPTION_INVALID")
+                raise bad("BOT_COMMAND_DESCRIPTION_INVALID")
         lang = str(params.get("language_code") or "")
         key = (self._scope_key(params.get("scope")), lang)
         self.commands[key] = [{"command": c["command"], "description": c["description"]} for c in commands]
@@ -1558,7 +1193,7 @@ class FakeTelegram:
         if isinstance(button, str):
             button = json.loads(button)
         if button.get("type") not in ("default", "commands", "web_app"):
-            raise _bad("can't parse menu button")
+            raise bad("can't parse menu button")
         self.menu_buttons[cid] = button
         return True
 
@@ -1571,7 +1206,7 @@ class FakeTelegram:
     async def _set_info(self, key: str, params: Params, limit: int) -> Any:
         value = str(params.get(key) or "")
         if len(value) > limit:
-            raise _bad(f"{key.upper()}_INVALID")
+            raise bad(f"{key.upper()}_INVALID")
         self.bot_info[f"{key}:{params.get('language_code') or ''}"] = value
         return True
 
@@ -1602,7 +1237,7 @@ class FakeTelegram:
         chat_id = self._resolve_chat_id(params.get("chat_id"))
         chat = self.chats.get(chat_id)
         if chat is None:
-            raise _bad("chat not found")
+            raise bad("chat not found")
         return {
             **chat,
             "accent_color_id": 0,
@@ -1619,19 +1254,19 @@ class FakeTelegram:
     async def _m_getChatMember(self, params: Params, files: Files) -> Any:
         chat_id = self._resolve_chat_id(params.get("chat_id"))
         if chat_id not in self.chats:
-            raise _bad("chat not found")
+            raise bad("chat not found")
         user_id = int(params.get("user_id") or 0)
         if user_id == self.bot_id:
             return {"status": "member", "user": self.bot_user}
         user = self.users.get(user_id)
         if user is None:
-            raise _bad("user not found")
+            raise bad("user not found")
         return {"status": "member", "user": user}
 
     async def _m_getFile(self, params: Params, files: Files) -> Any:
         stored = self.files.get(str(params.get("file_id") or ""))
         if stored is None:
-            raise _bad("invalid file_id")
+            raise bad("invalid file_id")
         return {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
