@@ -13,18 +13,17 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import math
 import re
 import time
 from typing import Any
 
+from .bot_messages import BotMessages
 from .errors import ApiError, bad
-from .formatting import EntityParseError, ParsedText, parse_text, utf16_len
+from .formatting import ParsedText, utf16_len
 from .http import HttpLayer
 from .models import ApiCall, SentMessage, StoredFile
 from .state import (
     DEFAULT_ALLOWED_UPDATES,
-    Bucket,
     FaultKind,
     Files,
     Limits,
@@ -67,218 +66,8 @@ _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
-class FakeTelegram(HttpLayer):
+class FakeTelegram(HttpLayer, BotMessages):
     """In-process fake of the Telegram Bot API speaking real HTTP."""
-
-    # ------------------------------------------------------------------ helpers for methods
-    def _resolve_chat_id(self, value: Any) -> int:
-        if isinstance(value, bool) or value is None or value == "":
-            raise bad("chat_id is empty")
-        if isinstance(value, int):
-            return value
-        s = str(value)
-        if s.lstrip("-").isdigit():
-            return int(s)
-        if s.startswith("@"):
-            for cid, chat in self.chats.items():
-                if chat.get("username", "").lower() == s[1:].lower():
-                    return cid
-        raise bad("chat not found")
-
-    def _target_chat(self, params: Params, key: str = "chat_id") -> int:
-        chat_id = self._resolve_chat_id(params.get(key))
-        if chat_id not in self.chats:
-            if self.strict_chats:
-                raise bad("chat not found")
-            if chat_id > 0:
-                self.register_user(chat_id, first_name=f"User {chat_id}")
-            else:
-                self.add_group(chat_id, f"Group {chat_id}")
-        if chat_id in self.blocked:
-            if chat_id > 0:
-                raise ApiError(403, "Forbidden: bot was blocked by the user")
-            raise ApiError(403, "Forbidden: bot was kicked from the supergroup chat")
-        return chat_id
-
-    def _parse(self, text: Any, parse_mode: Any, *, caption: bool) -> ParsedText:
-        try:
-            return parse_text(str(text), parse_mode if isinstance(parse_mode, str) else None)
-        except EntityParseError as e:
-            raise bad(f"can't parse entities: {e}") from None
-
-    def _parse_message_text(self, params: Params) -> ParsedText:
-        text = params.get("text")
-        if text is None or text == "":
-            raise bad("message text is empty")
-        parsed = self._parse(text, params.get("parse_mode"), caption=False)
-        if not parsed.text.strip():
-            raise bad("message text is empty")
-        if parsed.length > self.limits.max_text:
-            raise bad("message is too long")
-        return parsed
-
-    def _parse_caption(self, caption: Any, parse_mode: Any) -> ParsedText | None:
-        if caption is None or caption == "":
-            return None
-        parsed = self._parse(caption, parse_mode, caption=True)
-        if parsed.length > self.limits.max_caption:
-            raise bad("message caption is too long")
-        return parsed
-
-    def _check_markup(self, markup: Any) -> dict[str, Any] | None:
-        if markup is None or markup == "":
-            return None
-        if isinstance(markup, str):
-            try:
-                markup = json.loads(markup)
-            except ValueError:
-                raise bad("can't parse reply keyboard markup JSON object") from None
-        if not isinstance(markup, dict):
-            raise bad("can't parse reply keyboard markup JSON object")
-        if "inline_keyboard" in markup:
-            rows = markup["inline_keyboard"]
-            if not isinstance(rows, list):
-                raise bad('can\'t parse inline keyboard button: field "inline_keyboard" must be an Array')
-            for row in rows:
-                if not isinstance(row, list):
-                    raise bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
-                for button in row:
-                    self._check_inline_button(button)
-        elif "keyboard" in markup:
-            for row in markup["keyboard"]:
-                for button in row:
-                    text = button if isinstance(button, str) else button.get("text")
-                    if not text:
-                        raise bad('can\'t parse keyboard button: Field "text" must be of type String')
-        return markup
-
-    def _check_inline_button(self, button: Any) -> None:
-        if not isinstance(button, dict):
-            raise bad("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
-        text = button.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise (
-                bad("BUTTON_TEXT_INVALID")
-                if isinstance(text, str)
-                else bad("can't parse inline keyboard button: Text must be a String")
-            )
-        if "callback_data" in button:
-            data = button["callback_data"]
-            size = len(str(data).encode("utf-8"))
-            if not isinstance(data, str) or size < 1 or size > self.limits.max_callback_data:
-                raise bad("BUTTON_DATA_INVALID")
-            return
-        if "url" in button:
-            url = str(button["url"])
-            if not re.match(r"^(https?|tg)://\S+$", url):
-                raise bad("BUTTON_URL_INVALID")
-            return
-        actions = {
-            "web_app",
-            "login_url",
-            "switch_inline_query",
-            "switch_inline_query_current_chat",
-            "switch_inline_query_chosen_chat",
-            "copy_text",
-            "callback_game",
-            "pay",
-        }
-        if not actions & set(button):
-            raise bad("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
-
-    def _check_rate(self, chat_id: int, params: Params) -> None:
-        lim = self.limits
-        if not lim.enforce_rates:
-            return
-        if lim is not self._rates_for:  # a new Limits object was assigned: start with full buckets
-            self._buckets.clear()
-            self._rates_for = lim
-        now = time.monotonic()
-        paid = params.get("allow_paid_broadcast") in (True, "true")
-        if paid:
-            g = self._buckets.setdefault("paid", Bucket(max(1.0, lim.paid_broadcast_per_s)))
-            g_rate, g_cap = lim.paid_broadcast_per_s, max(1.0, lim.paid_broadcast_per_s)
-        else:
-            g = self._buckets.setdefault("global", Bucket(lim.global_burst))
-            g_rate, g_cap = lim.global_per_s, float(lim.global_burst)
-        g.refill(g_rate, g_cap, now)
-        if chat_id < 0:
-            c_rate, c_cap = lim.group_per_min / 60.0, float(lim.group_per_min)
-        else:
-            c_rate, c_cap = lim.per_chat_per_s, float(lim.per_chat_burst)
-        c = self._buckets.setdefault(("chat", chat_id), Bucket(c_cap))
-        c.refill(c_rate, c_cap, now)
-        wait = max(g.wait_time(g_rate), c.wait_time(c_rate))
-        if wait > 0:
-            n = max(1, math.ceil(wait)) if math.isfinite(wait) else 3600
-            raise ApiError(429, f"Too Many Requests: retry after {n}", {"retry_after": n})
-        g.tokens -= 1
-        c.tokens -= 1
-
-    def _reply_to(self, chat_id: int, params: Params) -> dict[str, Any] | None:
-        rp = params.get("reply_parameters")
-        if isinstance(rp, str):
-            rp = json.loads(rp)
-        mid = params.get("reply_to_message_id")
-        allow = bool(params.get("allow_sending_without_reply"))
-        if isinstance(rp, dict):
-            mid = rp.get("message_id")
-            allow = allow or bool(rp.get("allow_sending_without_reply"))
-            if rp.get("chat_id") not in (None, chat_id):
-                return None
-        if mid is None:
-            return None
-        msg = self._messages.get((chat_id, int(mid)))
-        if msg is None:
-            if allow:
-                return None
-            raise bad("message to be replied not found")
-        return {k: v for k, v in msg.items() if k != "reply_to_message"}
-
-    def _store_bot_message(self, chat_id: int, content: dict[str, Any], params: Params) -> dict[str, Any]:
-        mid = self._new_mid(chat_id)
-        msg: dict[str, Any] = {
-            "message_id": mid,
-            "from": self.bot_user,
-            "chat": self.chats[chat_id],
-            "date": int(time.time()),
-        }
-        reply_to = self._reply_to(chat_id, params)
-        if reply_to is not None:
-            msg["reply_to_message"] = reply_to
-        msg.update(content)
-        self._messages[(chat_id, mid)] = msg
-        return msg
-
-    def _record(
-        self, chat_id: int, message_id: int, method: str, params: Params, **fields: Any
-    ) -> SentMessage:
-        markup = fields.pop("reply_markup", params.get("reply_markup"))
-        if isinstance(markup, str):
-            markup = json.loads(markup)
-        sm = SentMessage(
-            chat_id=chat_id,
-            message_id=message_id,
-            method=method,
-            parse_mode=params.get("parse_mode"),
-            reply_markup=markup,
-            ts=time.monotonic(),
-            params=params,
-            **fields,
-        )
-        if not sm.message_ids:
-            sm.message_ids = [message_id]
-        self.sent.append(sm)
-        self._by_chat.setdefault(chat_id, []).append(sm)
-        self.messages_signal.notify()
-        return sm
-
-    @staticmethod
-    def _with_entities(content: dict[str, Any], parsed: ParsedText, key: str) -> dict[str, Any]:
-        content[key] = parsed.text
-        if parsed.entities:
-            content["entities" if key == "text" else "caption_entities"] = parsed.entities
-        return content
 
     def _resolve_file(self, value: Any, files: Files, field: str, kind: str) -> StoredFile:
         upload: tuple[bytes, str, str] | None = None
@@ -388,21 +177,6 @@ class FakeTelegram(HttpLayer):
         )
         self._raw[(chat_id, mid)] = raw_text if raw_text is not None else self._raw_text(chat_id, mid)
         return copy.deepcopy(msg)
-
-    def _raw_text(self, chat_id: int, mid: int) -> str | None:
-        return self._raw.get((chat_id, mid))
-
-    @staticmethod
-    def _loc(msg: dict[str, Any]) -> tuple[float, float] | None:
-        loc = msg.get("location")
-        return (loc["latitude"], loc["longitude"]) if loc else None
-
-    def _doc_record(self, msg: dict[str, Any]) -> dict[str, Any] | None:
-        doc = msg.get("document")
-        if not doc:
-            return None
-        stored = self.files.get(doc["file_id"])
-        return {**doc, "data": stored.data if stored else b""}
 
     # ------------------------------------------------------------------ Bot API methods
     async def _m_getMe(self, params: Params, files: Files) -> Any:
@@ -530,9 +304,6 @@ class FakeTelegram(HttpLayer):
             reply_markup=markup,
         )
         return msg
-
-    def _set_raw(self, chat_id: int, mid: int, raw: str | None) -> None:
-        self._raw[(chat_id, mid)] = raw
 
     async def _m_sendPhoto(self, params: Params, files: Files) -> Any:
         chat_id = self._target_chat(params)
