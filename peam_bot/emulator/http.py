@@ -75,6 +75,7 @@ class HttpLayer(EmulatorState):
     ) -> None:
         super().__init__(token, limits, bot_username)
         self.base_url = ""
+        self.observers: list[Callable[[str], None]] = []  # see FakeTelegram
         self._runner: web.AppRunner | None = None
         self._hanging: set[asyncio.Future[None]] = set()
         self._webhook_task: asyncio.Task[None] | None = None
@@ -194,6 +195,8 @@ class HttpLayer(EmulatorState):
         return web.json_response({"ok": True, "result": result})
 
     async def _dispatch(self, method: str, params: Params, files: Files, call: ApiCall | None = None) -> Any:
+        for observer in list(self.observers):  # a copy: an observer may remove itself
+            observer(method)
         fault = self._take_fault(method)
         if fault is not None:
             if fault.kind == "5xx":

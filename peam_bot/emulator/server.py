@@ -40,4 +40,13 @@ __all__ = [
 class FakeTelegram(
     UpdateMethods, MessageMethods, MediaMethods, EditingMethods, InteractionMethods, BotMethods, HttpLayer
 ):
-    """In-process fake of the Telegram Bot API speaking real HTTP."""
+    """In-process fake of the Telegram Bot API speaking real HTTP.
+
+    ``observers`` is a list of synchronous callables ``(method: str) -> None``: each is called with
+    the Bot API method name as the bot sent it (e.g. ``"sendMessage"``) when a call arrives (an HTTP
+    request, or a call carried by a webhook reply), after it is appended to ``calls`` and before
+    injected faults or the method itself are applied; so an observer sees every call, even one that
+    then fails. Requests rejected before that (wrong token, unreadable body) are not observed. An
+    observer may add or remove observers; it must not raise: its exception does not become a Bot API
+    answer (a request fails with HTTP 500; a webhook reply's call ends the webhook deliveries).
+    """
