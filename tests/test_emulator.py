@@ -330,6 +330,26 @@ async def test_injected_faults(tg_bot: tuple[FakeTelegram, Bot]) -> None:
     assert tg.messages_for(2004)[-1].plain == "ya funciona"
 
 
+async def test_observers_see_each_call_before_it_is_handled(tg_bot: tuple[FakeTelegram, Bot]) -> None:
+    tg, bot = tg_bot
+    User(tg, 2005)
+    seen: list[tuple[str, int]] = []  # (method, messages already in the chat)
+
+    def observe(method: str) -> None:
+        seen.append((method, tg.message_count(2005)))
+
+    tg.observers.append(observe)
+    await bot.get_me()
+    await bot.send_message(2005, "hola")
+    tg.inject_fault("sendMessage", "5xx")
+    with pytest.raises(TelegramServerError):
+        await bot.send_message(2005, "otra")
+    tg.observers.remove(observe)
+    await bot.send_message(2005, "sin observar")
+    assert seen == [("getMe", 0), ("sendMessage", 0), ("sendMessage", 1)]
+    assert tg.message_count(2005) == 2
+
+
 async def test_unknown_method_and_token(tg_bot: tuple[FakeTelegram, Bot]) -> None:
     tg, _ = tg_bot
     async with aiohttp.ClientSession() as s:
