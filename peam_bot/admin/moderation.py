@@ -29,9 +29,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peam_bot.admin.access import register_states, staff_routes
 from peam_bot.config import Settings
 from peam_bot.i18n import gettext as _
-from peam_bot.services import audit, moderation, reference, staff, users
+from peam_bot.services import audit, reference, staff, users
 from peam_bot.services.formatting import babel_locale
 from peam_bot.services.initiatives import InvalidInput
+from peam_bot.services.moderation import (
+    announcements,
+    cards,
+    conduct,
+    decisions,
+    history,
+    queue,
+    states,
+    templates,
+    workflow,
+)
+from peam_bot.services.moderation.refusals import Refused
 from peam_bot.services.rendering import status_label
 from peam_bot.services.text import esc, truncate
 from peam_bot.storage.models import Initiative, utcnow
@@ -79,7 +91,7 @@ def button(text: str, action: str, ini_id: int, arg: str = "") -> InlineKeyboard
 
 
 async def markup_of(session: AsyncSession, ini: Initiative) -> InlineKeyboardMarkup:
-    base = await moderation.markup_for(session, ini) or {"inline_keyboard": []}
+    base = await cards.markup_for(session, ini) or {"inline_keyboard": []}
     return InlineKeyboardMarkup.model_validate(base)
 
 
@@ -88,7 +100,7 @@ def back_row(ini_id: int) -> list[InlineKeyboardButton]:
 
 
 async def show_card(message: Message, session: AsyncSession, ini: Initiative, in_place: bool) -> None:
-    text = await moderation.staff_card(session, ini)
+    text = await cards.staff_card(session, ini)
     markup = await markup_of(session, ini)
     if in_place:
         await edit_text(message, text, markup)
@@ -96,10 +108,10 @@ async def show_card(message: Message, session: AsyncSession, ini: Initiative, in
         await message.answer(text, reply_markup=markup, disable_web_page_preview=True)
 
 
-async def refused(query: CallbackQuery, session: AsyncSession, exc: moderation.Refused, ini_id: int) -> None:
+async def refused(query: CallbackQuery, session: AsyncSession, exc: Refused, ini_id: int) -> None:
     """Tell the moderator why nothing happened and bring their message up to date."""
     await query.answer(truncate(exc.message("es"), 190), show_alert=True)
-    ini = await moderation.get(session, ini_id)
+    ini = await workflow.get(session, ini_id)
     if ini is not None and isinstance(query.message, Message):
         await show_card(query.message, session, ini, in_place=True)
 
@@ -109,7 +121,7 @@ def here(query: CallbackQuery) -> tuple[int, int] | None:
 
 
 async def done(query: CallbackQuery, session: AsyncSession, ini: Initiative, note: str) -> None:
-    await moderation.refresh_announcement(session, ini, except_message=here(query))
+    await announcements.refresh_announcement(session, ini, except_message=here(query))
     await session.commit()  # the moderator sees the outcome once it is stored, not before
     await query.answer(truncate(note, 190))
     if isinstance(query.message, Message):
@@ -129,10 +141,10 @@ async def second_step(
     await query.answer()
     await edit_text(
         query.message,
-        await moderation.staff_card(session, ini) + "\n\n" + heading,
+        await cards.staff_card(session, ini) + "\n\n" + heading,
         InlineKeyboardMarkup(inline_keyboard=rows),
     )
-    await moderation.refresh_announcement(session, ini, except_message=here(query))
+    await announcements.refresh_announcement(session, ini, except_message=here(query))
 
 
 async def ask_text(
@@ -155,20 +167,20 @@ async def ask_text(
 
 @routes.callback_query(TriageCb.filter(F.action.in_({"unh", "unb"})), flags=UNDO)
 async def undo(query: CallbackQuery, callback_data: TriageCb, session: AsyncSession) -> None:
-    ini = await moderation.get(session, callback_data.id)
+    ini = await workflow.get(session, callback_data.id)
     if ini is None:
         await query.answer(_("Ese elemento ya no existe."), show_alert=True)
         return
     try:
         if callback_data.action == "unh":
-            await moderation.unhide(session, ini, query.from_user.id)
+            await conduct.unhide(session, ini, query.from_user.id)
             note = _("Vuelve a ser pública.")
         else:
-            if not await moderation.unblock(session, ini.author_id, query.from_user.id):
+            if not await conduct.unblock(session, ini.author_id, query.from_user.id):
                 await query.answer(_("La persona autora no estaba bloqueada."), show_alert=True)
                 return
             note = _("La persona autora puede volver a enviar iniciativas.")
-    except moderation.Refused as exc:
+    except Refused as exc:
         await refused(query, session, exc, callback_data.id)
         return
     await done(query, session, ini, note)
@@ -183,7 +195,7 @@ async def triage(
     settings: Settings,
     role: str | None = None,
 ) -> None:
-    ini = await moderation.get(session, callback_data.id)
+    ini = await workflow.get(session, callback_data.id)
     if ini is None or not isinstance(query.message, Message):
         await query.answer(_("Ese elemento ya no existe."), show_alert=True)
         return
@@ -196,8 +208,8 @@ async def triage(
             await query.answer()
             await show_card(message, session, ini, in_place=True)
         elif action == "acc":
-            await moderation.take(session, ini, actor, role)
-            projects = await moderation.similar_projects(session, ini)
+            await workflow.take(session, ini, actor, role)
+            projects = await queue.similar_projects(session, ini)
             rows = [[button(_("🆕 Crear un proyecto nuevo"), "new", ini.id)]]
             rows += [
                 [
@@ -214,18 +226,18 @@ async def triage(
                 query, session, ini, _("<b>¿Proyecto nuevo o vincular a uno de la cartera?</b>"), rows
             )
         elif action == "new":
-            project = await moderation.accept_as_new_project(session, ini, actor, role)
+            project = await decisions.accept_as_new_project(session, ini, actor, role)
             await done(
                 query, session, ini, _("Aceptada: ahora es el proyecto {code}.").format(code=project.code)
             )
         elif action == "lnk":
-            project = await moderation.link_to_project(session, ini, actor, role, arg)
+            project = await decisions.link_to_project(session, ini, actor, role, arg)
             await done(query, session, ini, _("Vinculada a {code}.").format(code=project.code))
         elif action == "inf":
-            await moderation.take(session, ini, actor, role)
-            if not moderation.can(ini, "necesita_informacion"):
-                raise moderation.Refused("impossible", ini.status)
-            await moderation.refresh_announcement(session, ini)
+            await workflow.take(session, ini, actor, role)
+            if not states.can(ini, "necesita_informacion"):
+                raise Refused("impossible", ini.status)
+            await announcements.refresh_announcement(session, ini)
             await ask_text(
                 query,
                 state,
@@ -234,18 +246,18 @@ async def triage(
                 _("escriba la pregunta para la persona autora de {code}.").format(code=ini.code),
             )
         elif action == "rej":
-            await moderation.take(session, ini, actor, role)
+            await workflow.take(session, ini, actor, role)
             rows = [
                 [button("📝 " + t.title, "rjt", ini.id, str(t.id))]
-                for t in await moderation.templates(session)
+                for t in await templates.templates(session)
             ]
             rows.append([button(_("✏️ Escribir otro motivo"), "rjw", ini.id)])
             await second_step(query, session, ini, _("<b>¿Por qué no se admite?</b>"), rows)
         elif action == "rjt":
-            await moderation.take(session, ini, actor, role)  # an old button: decided since, or taken
-            tpl = await moderation.template(session, int(arg)) if arg.isdigit() else None
+            await workflow.take(session, ini, actor, role)  # an old button: decided since, or taken
+            tpl = await templates.template(session, int(arg)) if arg.isdigit() else None
             if tpl is None:
-                raise moderation.Refused("gone")
+                raise Refused("gone")
             rows = [
                 [button(_("📨 Enviar este motivo"), "rjs", ini.id, str(tpl.id))],
                 [button(_("✏️ Editarlo antes"), "rjw", ini.id, str(tpl.id))],
@@ -254,7 +266,7 @@ async def triage(
             await query.answer()
             await edit_text(
                 message,
-                await moderation.staff_card(session, ini)
+                await cards.staff_card(session, ini)
                 + "\n\n"
                 + _("<b>Motivo que recibirá la persona autora:</b>\n<i>{body}</i>").format(
                     body=esc(tpl.body)
@@ -262,8 +274,8 @@ async def triage(
                 InlineKeyboardMarkup(inline_keyboard=rows),
             )
         elif action == "rjw":
-            await moderation.take(session, ini, actor, role)
-            tpl = await moderation.template(session, int(arg)) if arg.isdigit() else None
+            await workflow.take(session, ini, actor, role)
+            tpl = await templates.template(session, int(arg)) if arg.isdigit() else None
             prompt = _("escriba el motivo que recibirá la persona autora de {code}.").format(code=ini.code)
             if tpl is not None:
                 prompt += (
@@ -283,16 +295,16 @@ async def triage(
                     return
                 await state.clear()
             else:
-                tpl = await moderation.template(session, int(arg)) if arg.isdigit() else None
+                tpl = await templates.template(session, int(arg)) if arg.isdigit() else None
                 if tpl is None:
-                    raise moderation.Refused("gone")
+                    raise Refused("gone")
                 reason = tpl.body
-            await moderation.reject(session, ini, actor, role, reason)
+            await decisions.reject(session, ini, actor, role, reason)
             await done(query, session, ini, _("No admitida; se avisó a la persona autora."))
         elif action == "dup":
-            await moderation.take(session, ini, actor, role)
-            similar = await moderation.similar_initiatives(session, ini)
-            originals = [await moderation.by_code(session, s.code) for s in similar]
+            await workflow.take(session, ini, actor, role)
+            similar = await queue.similar_initiatives(session, ini)
+            originals = [await workflow.by_code(session, s.code) for s in similar]
             rows = [
                 [button(f"♊ {o.code} · {truncate(o.title, 40)}", "dpo", ini.id, str(o.id))]
                 for o in originals
@@ -310,11 +322,11 @@ async def triage(
             )
         elif action == "dpo":
             if not arg.isdigit():
-                raise moderation.Refused("gone")
-            original = await moderation.mark_duplicate(session, ini, actor, role, int(arg))
+                raise Refused("gone")
+            original = await decisions.mark_duplicate(session, ini, actor, role, int(arg))
             await done(query, session, ini, _("Marcada como duplicada de {code}.").format(code=original.code))
         elif action == "asg":
-            await moderation.take(session, ini, actor, role)
+            await workflow.take(session, ini, actor, role)
             rows = [
                 [button("👤 " + (m.name or f"#{m.user_id}"), "asu", ini.id, str(m.user_id))]
                 for m in await staff.with_permission(session, settings.admin_ids, "triage")
@@ -327,8 +339,8 @@ async def triage(
             await second_step(query, session, ini, _("<b>¿A quién se asigna?</b>"), rows)
         elif action == "asu":
             if not arg.isdigit():
-                raise moderation.Refused("gone")
-            await moderation.assign(session, ini, actor, role, to_user=int(arg), admin_ids=settings.admin_ids)
+                raise Refused("gone")
+            await decisions.assign(session, ini, actor, role, to_user=int(arg), admin_ids=settings.admin_ids)
             await done(
                 query,
                 session,
@@ -336,7 +348,7 @@ async def triage(
                 _("Asignada a {who}.").format(who=await staff.display_name(session, int(arg))),
             )
         elif action == "asm":
-            await moderation.assign(session, ini, actor, role, mesa=arg)
+            await decisions.assign(session, ini, actor, role, mesa=arg)
             await done(
                 query,
                 session,
@@ -345,7 +357,7 @@ async def triage(
             )
         elif action == "hid":  # one tap tells the author they broke the rules: confirm it first
             if ini.hidden:
-                raise moderation.Refused("impossible", ini.status)
+                raise Refused("impossible", ini.status)
             await second_step(
                 query,
                 session,
@@ -357,7 +369,7 @@ async def triage(
                 [[button(_("🙈 Sí, ocultar"), "hdc", ini.id)]],
             )
         elif action == "hdc":
-            await moderation.hide(session, ini, actor)
+            await conduct.hide(session, ini, actor)
             await done(query, session, ini, _("Oculta al público."))
         elif action == "blk":
             author = await users.get(session, ini.author_id)
@@ -375,7 +387,7 @@ async def triage(
             )
         else:
             await query.answer(_("Ese botón ya no está activo."), show_alert=True)
-    except moderation.Refused as exc:
+    except Refused as exc:
         await refused(query, session, exc, callback_data.id)
     except InvalidInput:
         await query.answer(
@@ -387,7 +399,7 @@ async def triage(
 
 
 async def _input_initiative(message: Message, state: FSMContext, session: AsyncSession) -> Initiative | None:
-    ini = await moderation.get(session, int((await state.get_data()).get("ini", 0)))
+    ini = await workflow.get(session, int((await state.get_data()).get("ini", 0)))
     if ini is None:
         await state.clear()
         await message.answer(_("Ese elemento ya no existe."))
@@ -406,10 +418,10 @@ def length_error(exc: InvalidInput, what: str, lo: int, hi: int, given: str) -> 
 
 
 async def _after_input(message: Message, session: AsyncSession, ini: Initiative, note: str) -> None:
-    await moderation.refresh_announcement(session, ini)
+    await announcements.refresh_announcement(session, ini)
     await session.commit()
     await message.answer(
-        note + "\n\n" + await moderation.staff_card(session, ini), reply_markup=await markup_of(session, ini)
+        note + "\n\n" + await cards.staff_card(session, ini), reply_markup=await markup_of(session, ini)
     )
 
 
@@ -427,15 +439,15 @@ async def got_question(
     if ini is None:
         return
     try:
-        await moderation.request_info(session, ini, message.from_user.id, role, message.text or "")  # type: ignore[union-attr]
+        await decisions.request_info(session, ini, message.from_user.id, role, message.text or "")  # type: ignore[union-attr]
     except InvalidInput as exc:
         await message.answer(
             length_error(
-                exc, _("La pregunta"), moderation.QUESTION_MIN, moderation.QUESTION_MAX, message.text or ""
+                exc, _("La pregunta"), decisions.QUESTION_MIN, decisions.QUESTION_MAX, message.text or ""
             )
         )
         return
-    except moderation.Refused as exc:
+    except Refused as exc:
         await state.clear()
         await message.answer(exc.message("es"))
         return
@@ -451,12 +463,10 @@ async def got_reason(message: Message, state: FSMContext, session: AsyncSession)
     if ini is None:
         return
     try:
-        reason = moderation.validate_reason(message.text or "")
+        reason = decisions.validate_reason(message.text or "")
     except InvalidInput as exc:
         await message.answer(
-            length_error(
-                exc, _("El motivo"), moderation.REASON_MIN, moderation.REASON_MAX, message.text or ""
-            )
+            length_error(exc, _("El motivo"), decisions.REASON_MIN, decisions.REASON_MAX, message.text or "")
         )
         return
     await state.update_data(reason=reason)
@@ -479,15 +489,13 @@ async def got_block_reason(message: Message, state: FSMContext, session: AsyncSe
     if ini is None:
         return
     try:
-        blocked = await moderation.block(session, ini.author_id, message.from_user.id, message.text or "")  # type: ignore[union-attr]
+        blocked = await conduct.block(session, ini.author_id, message.from_user.id, message.text or "")  # type: ignore[union-attr]
     except InvalidInput as exc:
         await message.answer(
-            length_error(
-                exc, _("El motivo"), moderation.REASON_MIN, moderation.REASON_MAX, message.text or ""
-            )
+            length_error(exc, _("El motivo"), decisions.REASON_MIN, decisions.REASON_MAX, message.text or "")
         )
         return
-    except moderation.Refused:
+    except Refused:
         await state.clear()
         await message.answer(_("No puede bloquearse a sí mismo."))
         return
@@ -507,11 +515,11 @@ async def got_dup_code(
     ini = await _input_initiative(message, state, session)
     if ini is None:
         return
-    original = await moderation.by_code(session, message.text or "")
+    original = await workflow.by_code(session, message.text or "")
     if original is None:
         await message.answer(_("No encontré esa iniciativa. Escriba un código como INI-2026-00012."))
         return
-    if not moderation.can_be_original(ini, original):  # itself, hidden, declined or a duplicate
+    if not decisions.can_be_original(ini, original):  # itself, hidden, declined or a duplicate
         await message.answer(
             _(
                 "{code} no puede ser la original (es la misma, está oculta, no fue admitida o ya es "
@@ -564,7 +572,7 @@ async def queue_view(session: AsyncSession, cb: QueueCb) -> tuple[str, InlineKey
     themes = await reference.themes(session)
     district = districts[cb.d][0] if 0 <= cb.d < len(districts) else None
     theme = themes[cb.t][0] if 0 <= cb.t < len(themes) else None
-    items, total = await moderation.queue(session, district, theme, cb.page, PER_PAGE)
+    items, total = await queue.pending(session, district, theme, cb.page, PER_PAGE)
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
     lines = [_("📥 <b>Iniciativas pendientes: {n}</b> (las más antiguas primero)").format(n=total)]
     filters = []
@@ -624,7 +632,7 @@ async def facet_view(session: AsyncSession, cb: QueueCb) -> InlineKeyboardMarkup
     themes = await reference.themes(session)
     district = districts[cb.d][0] if 0 <= cb.d < len(districts) else None
     theme = themes[cb.t][0] if 0 <= cb.t < len(themes) else None
-    by_district, by_theme = await moderation.queue_facets(session, district, theme)
+    by_district, by_theme = await queue.facets(session, district, theme)
     rows: list[list[InlineKeyboardButton]] = []
     if cb.action == "fd":
         counts = dict(by_district)
@@ -666,7 +674,7 @@ async def find(
     message: Message, session: AsyncSession, command: CommandObject, name: str
 ) -> Initiative | None:
     code = (command.args or "").strip()
-    ini = await moderation.by_code(session, code) if code else None
+    ini = await workflow.by_code(session, code) if code else None
     if ini is None:
         if code:
             await message.answer(
@@ -690,15 +698,11 @@ async def initiative_command(
     ini = await find(message, session, command, "/iniciativa")
     if ini is None:
         return
-    history = await moderation.history_lines(session, ini)
+    lines = await history.history_lines(session, ini)
     text = (
-        await moderation.staff_card(session, ini)
-        + "\n\n"
-        + _("<b>Historial</b>")
-        + "\n"
-        + "\n".join(history[-15:])
+        await cards.staff_card(session, ini) + "\n\n" + _("<b>Historial</b>") + "\n" + "\n".join(lines[-15:])
     )
-    await message.answer(moderation.truncate_html_safe(text), reply_markup=await markup_of(session, ini))
+    await message.answer(cards.truncate_html_safe(text), reply_markup=await markup_of(session, ini))
 
 
 @routes.message(Command("auditoria", "audit"), flags=AUDIT)
@@ -714,15 +718,15 @@ async def audit_command(message: Message, session: AsyncSession, command: Comman
     if not entries:
         lines.append(_("Sin acciones registradas."))
     for e in entries:
-        lines.append(await moderation.audit_line(session, e))
-    await message.answer(moderation.truncate_html_safe("\n".join(lines)))
+        lines.append(await history.audit_line(session, e))
+    await message.answer(cards.truncate_html_safe("\n".join(lines)))
 
 
 # --- /plantillas ----------------------------------------------------------------------------------
 
 
 async def templates_view(session: AsyncSession) -> tuple[str, InlineKeyboardMarkup]:
-    items = await moderation.templates(session)
+    items = await templates.templates(session)
     lines = [_("📝 <b>Motivos para no admitir una iniciativa</b>")]
     rows = []
     for t in items:
@@ -734,7 +738,7 @@ async def templates_view(session: AsyncSession) -> tuple[str, InlineKeyboardMark
             ]
         )
     rows.append([InlineKeyboardButton(text=_("➕ Nuevo motivo"), callback_data=TplCb(action="new").pack())])
-    return moderation.truncate_html_safe("\n".join(lines)), InlineKeyboardMarkup(inline_keyboard=rows)
+    return cards.truncate_html_safe("\n".join(lines)), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 @routes.message(Command("plantillas", "templates"), flags=TEMPLATES)
@@ -751,7 +755,7 @@ async def template_button(
         await query.answer()
         return
     if callback_data.action == "del":  # a template has no undo: ask first
-        tpl = await moderation.template(session, callback_data.id)
+        tpl = await templates.template(session, callback_data.id)
         if tpl is None:
             await query.answer(_("Ese elemento ya no existe."))
             return
@@ -778,13 +782,13 @@ async def template_button(
         await edit_text(query.message, text, markup)
         return
     if callback_data.action == "delc":
-        ok = await moderation.delete_template(session, query.from_user.id, callback_data.id)
+        ok = await templates.delete_template(session, query.from_user.id, callback_data.id)
         await session.commit()  # stored before the list shows it gone
         await query.answer(_("Motivo borrado.") if ok else _("Ese elemento ya no existe."))
         text, markup = await templates_view(session)
         await edit_text(query.message, text, markup)
         return
-    tpl = await moderation.template(session, callback_data.id) if callback_data.action == "edit" else None
+    tpl = await templates.template(session, callback_data.id) if callback_data.action == "edit" else None
     if callback_data.action == "edit" and tpl is None:
         await query.answer(_("Ese elemento ya no existe."))
         return
@@ -802,7 +806,7 @@ async def template_button(
 @routes.message(ModInput.template, F.text, ~F.text.startswith("/"), flags=TEMPLATES)
 async def got_template(message: Message, state: FSMContext, session: AsyncSession) -> None:
     try:
-        title, body = moderation.parse_template(message.text or "")
+        title, body = templates.parse_template(message.text or "")
     except InvalidInput:
         await message.answer(
             _(
@@ -812,8 +816,8 @@ async def got_template(message: Message, state: FSMContext, session: AsyncSessio
         return
     tpl_id = (await state.get_data()).get("tpl")
     try:
-        await moderation.save_template(session, message.from_user.id, title, body, tpl_id)  # type: ignore[union-attr]
-    except moderation.Refused:
+        await templates.save_template(session, message.from_user.id, title, body, tpl_id)  # type: ignore[union-attr]
+    except Refused:
         await state.clear()
         await message.answer(_("Ese elemento ya no existe."))
         return
