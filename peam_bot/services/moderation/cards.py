@@ -32,7 +32,7 @@ ANSWER_HEADING = N_("💬 <b>Respuesta de la persona autora</b>")
 
 
 def callback(action: str, ini_id: int, arg: str = "") -> str:
-    """The callback data of a triage button; the same string as ``admin.moderation.TriageCb``."""
+    """The callback data of a triage button; the same string as ``admin.moderation.keyboards.TriageCb``."""
     return f"mq:{action}:{ini_id}:{arg}"
 
 

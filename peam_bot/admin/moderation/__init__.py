@@ -1,0 +1,12 @@
+"""Triage of initiatives by AQPlan moderators, in the staff group and in private chat.
+
+- :mod:`.keyboards`: the callback data of the moderation's buttons, and the buttons;
+- :mod:`.card`: the staff card on screen, swapped for an action's second step and kept up to date;
+- :mod:`.triage`: the triage buttons of the card;
+- :mod:`.inputs`: what a moderator types after a button (ForceReply);
+- :mod:`.screens`: ``/cola``, ``/iniciativa``, ``/auditoria``;
+- :mod:`.templates`: ``/plantillas``.
+
+Each handler module has its own routes; :func:`peam_bot.admin.setup` includes them in that order.
+This file imports nothing.
+"""
