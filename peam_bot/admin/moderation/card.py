@@ -1,8 +1,11 @@
 """The staff card on screen: show it, swap its buttons for an action's second step, ask for a typed
-text (a ForceReply), and bring it up to date once a step is stored (or tell why it was refused)."""
+text (a ForceReply), and bring it up to date once a step is stored (or tell why it was refused);
+and what every triage button does first (:func:`pressed`) and on a refusal (:func:`refusals`)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from aiogram.fsm.context import FSMContext
@@ -10,8 +13,9 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peam_bot.admin.moderation.keyboards import back_row
+from peam_bot.admin.moderation.keyboards import TriageCb, back_row
 from peam_bot.i18n import gettext as _
+from peam_bot.services.initiatives import InvalidInput
 from peam_bot.services.moderation import announcements, cards, workflow
 from peam_bot.services.moderation.refusals import Refused
 from peam_bot.services.text import esc, truncate
@@ -84,4 +88,30 @@ async def ask_text(
         await query.message.answer(
             who + prompt[0].upper() + prompt[1:] + "\n" + _("Responda a este mensaje. Para salir: /cancelar"),
             reply_markup=ForceReply(selective=True, input_field_placeholder=_("Escriba aquí")),
+        )
+
+
+async def pressed(
+    query: CallbackQuery, session: AsyncSession, cb: TriageCb
+) -> tuple[Initiative, Message] | None:
+    """The initiative a button is about, as stored now, and the message the button is on; None
+    (the press answered) when either is gone."""
+    ini = await workflow.get(session, cb.id)
+    if ini is None or not isinstance(query.message, Message):
+        await query.answer(_("Ese elemento ya no existe."), show_alert=True)
+        return None
+    return ini, query.message
+
+
+@asynccontextmanager
+async def refusals(query: CallbackQuery, session: AsyncSession, ini_id: int) -> AsyncIterator[None]:
+    """A step the service refused is told to the moderator (and their message brought up to date);
+    a reason that no longer passes the checks ends the step."""
+    try:
+        yield
+    except Refused as exc:
+        await refused(query, session, exc, ini_id)
+    except InvalidInput:
+        await query.answer(
+            _("Ese paso se canceló. Pulse Rechazar de nuevo para elegir el motivo."), show_alert=True
         )

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.admin.access import register_states, staff_routes
 from peam_bot.admin.moderation.card import markup_of
-from peam_bot.admin.moderation.keyboards import back_row, button
+from peam_bot.admin.moderation.keyboards import TriageAction, back_row, button
 from peam_bot.i18n import gettext as _
 from peam_bot.services.initiatives import InvalidInput
 from peam_bot.services.moderation import announcements, cards, conduct, decisions, workflow
@@ -111,8 +111,8 @@ async def got_reason(message: Message, state: FSMContext, session: AsyncSession)
         return
     await state.update_data(reason=reason)
     rows = [
-        [button(_("📨 Enviar este motivo"), "rjs", ini.id, "c")],
-        [button(_("✏️ Escribirlo otra vez"), "rjw", ini.id)],
+        [button(_("📨 Enviar este motivo"), TriageAction.SEND_REASON, ini.id, "c")],
+        [button(_("✏️ Escribirlo otra vez"), TriageAction.WRITE_REASON, ini.id)],
         back_row(ini.id),
     ]
     await message.answer(
@@ -178,7 +178,7 @@ async def got_dup_code(
                 [
                     button(
                         _("♊ Sí, duplicada de {code}").format(code=original.code),
-                        "dpo",
+                        TriageAction.DUPLICATE_OF,
                         ini.id,
                         str(original.id),
                     )

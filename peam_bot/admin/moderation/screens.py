@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.admin.access import staff_routes
 from peam_bot.admin.moderation.card import markup_of
-from peam_bot.admin.moderation.keyboards import QueueCb, button
+from peam_bot.admin.moderation.keyboards import QueueCb, TriageAction, button
 from peam_bot.i18n import gettext as _
 from peam_bot.services import audit, reference, staff
 from peam_bot.services.formatting import babel_locale
@@ -73,7 +73,7 @@ async def queue_view(session: AsyncSession, cb: QueueCb) -> tuple[str, InlineKey
                 status=status,
             )
         )
-        rows.append([button(f"{n}. {ini.code}", "opn", ini.id)])
+        rows.append([button(f"{n}. {ini.code}", TriageAction.OPEN, ini.id)])
     if pages > 1:
         lines.append(_("Página {page} de {pages}").format(page=cb.page + 1, pages=pages))
     nav = []
