@@ -33,7 +33,7 @@ class SupportCb(CallbackData, prefix="sp"):
     on: bool
 
 
-class AnswerCb(CallbackData, prefix="ans"):  # sent by moderation.notices.question as "ans:<id>"
+class AnswerCb(CallbackData, prefix="ans"):  # the Responder under a moderator's question
     id: int
 
 

@@ -13,7 +13,7 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peam_bot.admin.moderation.keyboards import TriageCb, back_row
+from peam_bot.admin.moderation.keyboards import TriageCb, back_row, keyboard
 from peam_bot.i18n import gettext as _
 from peam_bot.services.initiatives import InvalidInput
 from peam_bot.services.moderation import announcements, cards, workflow
@@ -24,8 +24,8 @@ from peam_bot.telegram.client import edit_text
 
 
 async def markup_of(session: AsyncSession, ini: Initiative) -> InlineKeyboardMarkup:
-    base = await cards.markup_for(session, ini) or {"inline_keyboard": []}
-    return InlineKeyboardMarkup.model_validate(base)
+    """The card's own buttons, for the actions possible now."""
+    return keyboard(await cards.buttons_for(session, ini))
 
 
 async def show_card(message: Message, session: AsyncSession, ini: Initiative, in_place: bool) -> None:

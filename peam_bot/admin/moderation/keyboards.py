@@ -1,14 +1,21 @@
-"""The callback data of the moderation's buttons (CallbackData classes) and the triage buttons."""
+"""The callback data of the moderation's buttons (CallbackData classes), the triage buttons, and the
+markup of the buttons the services describe as plain data (see
+:mod:`peam_bot.services.moderation.buttons`): :func:`keyboard` for a handler's message,
+:func:`bot_api_markup` for an outbox row, installed as the services' renderer on import."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from aiogram import F
 from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
-from aiogram.types import InlineKeyboardButton
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from peam_bot.handlers.tracking import AnswerCb
 from peam_bot.i18n import gettext as _
+from peam_bot.services.moderation import buttons
+from peam_bot.services.moderation.buttons import Action, Button
 
 
 class TriageAction(StrEnum):
@@ -71,3 +78,43 @@ def button(text: str, action: TriageAction, ini_id: int, arg: str = "") -> Inlin
 
 def back_row(ini_id: int) -> list[InlineKeyboardButton]:
     return [button(_("↩️ Volver"), TriageAction.BACK, ini_id)]
+
+
+# --- the buttons the services describe ------------------------------------------------------------
+
+_TRIAGE_ACTIONS = {
+    Action.ACCEPT: TriageAction.ACCEPT,
+    Action.REQUEST_INFO: TriageAction.REQUEST_INFO,
+    Action.REJECT: TriageAction.REJECT,
+    Action.DUPLICATE: TriageAction.DUPLICATE,
+    Action.ASSIGN: TriageAction.ASSIGN,
+    Action.HIDE: TriageAction.HIDE,
+    Action.UNHIDE: TriageAction.UNHIDE,
+    Action.BLOCK: TriageAction.BLOCK,
+    Action.UNBLOCK: TriageAction.UNBLOCK,
+}
+
+
+def callback_data(b: Button) -> str:
+    if b.action is Action.ANSWER:  # the author's Responder (handlers.tracking)
+        return AnswerCb(id=b.initiative_id).pack()
+    return TriageCb(action=_TRIAGE_ACTIONS[b.action], id=b.initiative_id).pack()
+
+
+def keyboard(rows: buttons.Rows) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=b.label, callback_data=callback_data(b)) for b in row] for row in rows
+        ]
+    )
+
+
+def bot_api_markup(rows: buttons.Rows) -> dict[str, Any]:
+    return {
+        "inline_keyboard": [
+            [{"text": b.label, "callback_data": callback_data(b)} for b in row] for row in rows
+        ]
+    }
+
+
+buttons.set_renderer(bot_api_markup)

@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 
 from peam_bot.i18n import gettext
 from peam_bot.outbox import queue as outbox
+from peam_bot.services.moderation.buttons import markup
 from peam_bot.services.moderation.cards import (
     ANSWER_HEADING,
     STAFF_LOCALE,
-    markup_for,
+    buttons_for,
     staff_card,
-    triage_markup,
+    triage_buttons,
 )
 from peam_bot.storage.models import Initiative, OutboxMessage
 
@@ -32,7 +33,7 @@ async def announce_to_staff(session: AsyncSession, ini: Initiative, staff_chat_i
     """Photos and location first, then the summary: the summary message is the one that carries
     the triage buttons, referenced as `announce:<code>` (the moderation keeps it up to date)."""
     card = await staff_card(session, ini, new=True)
-    summary = outbox.text_payload(card, triage_markup(ini))
+    summary = outbox.text_payload(card, markup(triage_buttons(ini)))
 
     def write(sync: Session) -> None:  # submit has just written: the rows go in at once
         photos = [p.file_id for p in ini.photos]
@@ -56,7 +57,7 @@ async def post_answer(session: AsyncSession, ini: Initiative, staff_chat_id: int
         session,
         staff_chat_id,
         await staff_card(session, ini, heading=gettext(ANSWER_HEADING, STAFF_LOCALE)),
-        reply_markup=await markup_for(session, ini),
+        reply_markup=markup(await buttons_for(session, ini)),
         ref=_ref(ini),
     )
 
@@ -74,7 +75,7 @@ async def refresh_announcement(
             .order_by(OutboxMessage.id)
         )
     ).scalars()
-    markup = await markup_for(session, ini)
+    reply_markup = markup(await buttons_for(session, ini))
     cards: dict[bool, str] = {}
     for row in rows:
         answer = row.payload.get("text", "").startswith("💬")
@@ -83,11 +84,11 @@ async def refresh_announcement(
             cards[answer] = await staff_card(session, ini, heading=heading)
         text = cards[answer]
         if row.status == "pending":
-            row.payload = {"text": text, "reply_markup": markup}
+            row.payload = {"text": text, "reply_markup": reply_markup}
         elif row.telegram_message_id is not None and except_message != (row.chat_id, row.telegram_message_id):
             outbox.enqueue(
                 session,
                 row.chat_id,
                 "edit",
-                {"message_id": row.telegram_message_id, "text": text, "reply_markup": markup},
+                {"message_id": row.telegram_message_id, "text": text, "reply_markup": reply_markup},
             )

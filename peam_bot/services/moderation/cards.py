@@ -1,11 +1,10 @@
-"""The staff card of an initiative: its summary, where it stands (who, when), and its buttons.
+"""The staff card of an initiative: its summary, where it stands (who, when), and its buttons (as
+plain data, see :mod:`.buttons`).
 
 Staff screens are in Spanish for everyone (:data:`STAFF_LOCALE`): the staff group shares one card.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peam_bot.i18n import N_, gettext, ngettext
 from peam_bot.services import reference, staff
 from peam_bot.services.formatting import fmt_datetime
+from peam_bot.services.moderation.buttons import Action, Button
 from peam_bot.services.moderation.states import PENDING
 from peam_bot.services.text import esc, truncate
 from peam_bot.storage.models import Initiative, InitiativeEvent, InitiativeMessage, User
@@ -29,11 +29,6 @@ ACTION_LABELS = {
 }
 
 ANSWER_HEADING = N_("💬 <b>Respuesta de la persona autora</b>")
-
-
-def callback(action: str, ini_id: int, arg: str = "") -> str:
-    """The callback data of a triage button; the same string as ``admin.moderation.keyboards.TriageCb``."""
-    return f"mq:{action}:{ini_id}:{arg}"
 
 
 async def staff_summary(session: AsyncSession, ini: Initiative) -> str:
@@ -159,34 +154,37 @@ async def state_line(session: AsyncSession, ini: Initiative) -> str:
     return "\n".join(lines)
 
 
-def triage_markup(ini: Initiative, author_blocked: bool = False) -> dict[str, Any] | None:
-    """The buttons for the actions possible from the current state (as Bot API JSON)."""
+def triage_buttons(ini: Initiative, author_blocked: bool = False) -> list[list[Button]]:
+    """The buttons for the actions possible from the current state."""
     _ = lambda s: gettext(s, STAFF_LOCALE)  # noqa: E731
 
-    def b(text: str, action: str, arg: str = "") -> dict[str, str]:
-        return {"text": _(text), "callback_data": callback(action, ini.id, arg)}
+    def b(text: str, action: Action) -> Button:
+        return Button(_(text), action, ini.id)
 
-    rows: list[list[dict[str, str]]] = []
+    rows: list[list[Button]] = []
     if ini.status in ("recibida", "en_revision"):
         rows += [
-            [b(N_("✅ Aceptar / Vincular"), "acc"), b(N_("❓ Pedir información"), "inf")],
-            [b(N_("✖️ Rechazar"), "rej"), b(N_("♊ Duplicada"), "dup")],
-            [b(N_("👤 Asignar"), "asg")],
+            [
+                b(N_("✅ Aceptar / Vincular"), Action.ACCEPT),
+                b(N_("❓ Pedir información"), Action.REQUEST_INFO),
+            ],
+            [b(N_("✖️ Rechazar"), Action.REJECT), b(N_("♊ Duplicada"), Action.DUPLICATE)],
+            [b(N_("👤 Asignar"), Action.ASSIGN)],
         ]
     elif ini.status == "necesita_informacion":  # no need to wait for the answer to decide
         rows += [
-            [b(N_("✅ Aceptar / Vincular"), "acc"), b(N_("✖️ Rechazar"), "rej")],
-            [b(N_("♊ Duplicada"), "dup"), b(N_("👤 Asignar"), "asg")],
+            [b(N_("✅ Aceptar / Vincular"), Action.ACCEPT), b(N_("✖️ Rechazar"), Action.REJECT)],
+            [b(N_("♊ Duplicada"), Action.DUPLICATE), b(N_("👤 Asignar"), Action.ASSIGN)],
         ]
     rows.append(
         [
-            b(N_("👁 Volver a mostrar"), "unh") if ini.hidden else b(N_("🙈 Ocultar"), "hid"),
-            b(N_("🔓 Desbloquear al autor"), "unb")
+            b(N_("👁 Volver a mostrar"), Action.UNHIDE) if ini.hidden else b(N_("🙈 Ocultar"), Action.HIDE),
+            b(N_("🔓 Desbloquear al autor"), Action.UNBLOCK)
             if author_blocked
-            else b(N_("⛔ Bloquear al autor"), "blk"),
+            else b(N_("⛔ Bloquear al autor"), Action.BLOCK),
         ]
     )
-    return {"inline_keyboard": rows}
+    return rows
 
 
 async def author_blocked(session: AsyncSession, ini: Initiative) -> bool:
@@ -194,5 +192,5 @@ async def author_blocked(session: AsyncSession, ini: Initiative) -> bool:
     return author is not None and author.blocked_at is not None
 
 
-async def markup_for(session: AsyncSession, ini: Initiative) -> dict[str, Any] | None:
-    return triage_markup(ini, await author_blocked(session, ini))
+async def buttons_for(session: AsyncSession, ini: Initiative) -> list[list[Button]]:
+    return triage_buttons(ini, await author_blocked(session, ini))

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.i18n import gettext
 from peam_bot.outbox import queue as outbox
+from peam_bot.services.moderation.buttons import Action, Button, markup
 from peam_bot.services.moderation.cards import STAFF_LOCALE
 from peam_bot.services.moderation.supports import supporters
 from peam_bot.services.text import esc, truncate
@@ -136,8 +137,8 @@ def question(session: AsyncSession, author: User, ini: Initiative, asked: str) -
         "❓ El equipo de AQPlan necesita un dato más sobre su iniciativa <b>{code}</b> «{title}»:\n\n"
         "<i>{question}</i>\n\nPulse <b>Responder</b> y escríbanos su respuesta."
     ).format(code=esc(ini.code), title=esc(truncate(ini.title, 80)), question=esc(asked))
-    markup = {"inline_keyboard": [[{"text": _("✍️ Responder"), "callback_data": f"ans:{ini.id}"}]]}
-    outbox.enqueue_text(session, author.id, text, reply_markup=markup)
+    answer = markup([[Button(_("✍️ Responder"), Action.ANSWER, ini.id)]])
+    outbox.enqueue_text(session, author.id, text, reply_markup=answer)
 
 
 def assigned(session: AsyncSession, moderator_id: int, ini: Initiative) -> None:
