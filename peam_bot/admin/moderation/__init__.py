@@ -1,7 +1,7 @@
 """Triage of initiatives by AQPlan moderators, in the staff group and in private chat.
 
-- :mod:`.keyboards`: the callback data of the moderation's buttons (:class:`~.keyboards.TriageAction`)
-  and the buttons;
+- :mod:`.keyboards`: the callback data of the moderation's buttons (:class:`~.keyboards.TriageAction`),
+  the buttons, and the markup of the buttons the services describe as plain data;
 - :mod:`.card`: the staff card on screen, swapped for an action's second step and kept up to date;
 - :mod:`.triage`: the card's triage buttons, one handler per action;
 - :mod:`.conduct`: its Ocultar and Bloquear buttons, and their undoing;

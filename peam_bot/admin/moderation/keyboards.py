@@ -55,11 +55,6 @@ class TriageCb(CallbackData, prefix="mq"):
     arg: str = ""
 
 
-def on(action: TriageAction) -> CallbackQueryFilter:
-    """The filter of one action's buttons."""
-    return TriageCb.filter(F.action == action)
-
-
 class QueueCb(CallbackData, prefix="mc"):
     action: str  # page | fd (choose district) | ft (choose theme)
     page: int = 0
@@ -70,6 +65,11 @@ class QueueCb(CallbackData, prefix="mc"):
 class TplCb(CallbackData, prefix="mt"):
     action: str  # edit | del (asks) | delc (deletes) | list | new
     id: int = 0
+
+
+def on(action: TriageAction) -> CallbackQueryFilter:
+    """The filter of one action's buttons."""
+    return TriageCb.filter(F.action == action)
 
 
 def button(text: str, action: TriageAction, ini_id: int, arg: str = "") -> InlineKeyboardButton:
