@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from peam_bot.services import moderation
+from peam_bot.services.moderation import queue
 from peam_bot.storage.db import make_engine, make_session_factory, upgrade
 from peam_bot.storage.models import Initiative, User, utcnow
 from peam_bot.storage.reference_data import METROPOLITAN_DISTRICTS, THEMES
@@ -55,9 +55,9 @@ async def run(pending: int, repeats: int) -> dict[str, float | int]:
         async with sessions() as s:
             for n in range(repeats):
                 t0 = time.perf_counter()
-                await moderation.queue(s, page=n % 10)
+                await queue.pending(s, page=n % 10)
                 t1 = time.perf_counter()
-                await moderation.queue_facets(s)
+                await queue.facets(s)
                 t2 = time.perf_counter()
                 pages.append((t1 - t0) * 1000)
                 facets.append((t2 - t1) * 1000)

@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 
 from peam_bot.emulator.client import User
 from peam_bot.emulator.server import FakeTelegram
-from peam_bot.services import audit, initiatives, moderation, portfolio_sheet, staff
+from peam_bot.services import audit, initiatives, portfolio_sheet, staff
 from peam_bot.services.initiatives import Draft
+from peam_bot.services.moderation import history, templates
 from peam_bot.storage.models import (
     AuditEntry,
     Initiative,
@@ -381,7 +382,7 @@ async def test_request_information_round_trip(app: App, tg: FakeTelegram, reside
             )
         ).scalars()
         assert list(msgs) == ["question", "answer"]
-        trail = [await moderation.audit_line(s, e) for e in await audit.for_target(s, code)]
+        trail = [await history.audit_line(s, e) for e in await audit.for_target(s, code)]
     assert any("la persona autora · respondió" in line for line in trail), trail
     assert not any("autora · la persona autora" in line for line in trail), trail
     # the old button cannot be used twice
@@ -492,9 +493,7 @@ async def test_two_moderators_at_the_same_moment_exactly_one_wins(
 ) -> None:
     await onboard(resident)
     async with app.session_factory() as s:
-        from peam_bot.services import moderation
-
-        tpl = (await moderation.templates(s))[0]
+        tpl = (await templates.templates(s))[0]
     for round_ in range(3):
         code = await submit(app, resident, title=f"Iniciativa número {round_} del barrio")
         mid = await announcement(tg, code)
@@ -576,7 +575,7 @@ async def test_impossible_transition_is_refused(
     assert "Ya la atendió Ana Quispe" in refusal["text"]
     # stale reason buttons (a template, or writing one's own) are refused at once, not at Enviar
     async with app.session_factory() as s:
-        tpl_id = (await moderation.templates(s))[0].id
+        tpl_id = (await templates.templates(s))[0].id
     await ana.press_data(f"mq:rjt:{ini.id}:{tpl_id}", mid, chat_id=STAFF_CHAT)
     assert "Ya la atendió Ana Quispe" in (await answered(ana, 3))["text"]
     await ana.press_data(f"mq:rjw:{ini.id}:", mid, chat_id=STAFF_CHAT)
@@ -827,16 +826,16 @@ async def test_resident_hears_the_outcome_in_their_language(app: App, tg: FakeTe
 
 
 async def test_two_acceptances_at_once_get_different_project_codes(app: App, resident: User) -> None:
-    from peam_bot.services import moderation
+    from peam_bot.services.moderation import decisions, workflow
 
     await onboard(resident)
     codes = [await submit(app, resident, title=f"Propuesta simultánea {i} del barrio") for i in range(2)]
 
     async def accept(code: str, actor: int) -> str:
         async with app.session_factory() as s, s.begin():
-            ini = await moderation.by_code(s, code)
+            ini = await workflow.by_code(s, code)
             assert ini is not None
-            project = await moderation.accept_as_new_project(s, ini, actor, "moderador")
+            project = await decisions.accept_as_new_project(s, ini, actor, "moderador")
             return project.code
 
     made = await asyncio.gather(accept(codes[0], ANA), accept(codes[1], BETO))

@@ -14,9 +14,11 @@ from peam_bot.config import Settings
 from peam_bot.handlers import deeplinks, portfolio
 from peam_bot.handlers.ui import MENU_MINE, MENU_STATUS, StatusCb, main_menu, menu_labels
 from peam_bot.i18n import gettext as _
-from peam_bot.services import initiatives, moderation
+from peam_bot.services import initiatives
 from peam_bot.services.formatting import fmt_date
 from peam_bot.services.initiatives import InvalidInput
+from peam_bot.services.moderation import decisions, supports, workflow
+from peam_bot.services.moderation.refusals import Refused
 from peam_bot.services.rendering import public_status, status_label
 from peam_bot.services.text import esc, truncate
 from peam_bot.storage.models import User
@@ -31,7 +33,7 @@ class SupportCb(CallbackData, prefix="sp"):
     on: bool
 
 
-class AnswerCb(CallbackData, prefix="ans"):  # sent by moderation.request_info as "ans:<id>"
+class AnswerCb(CallbackData, prefix="ans"):  # the Responder under a moderator's question
     id: int
 
 
@@ -97,10 +99,10 @@ async def show_status(
         return
     markup = None
     text = await public_status(session, ini, locale)
-    if viewer is not None and viewer.id != ini.author_id and moderation.can_support(ini):
-        markup = support_keyboard(ini.id, await moderation.supports(session, ini.id, viewer.id))
+    if viewer is not None and viewer.id != ini.author_id and supports.can_support(ini):
+        markup = support_keyboard(ini.id, await supports.is_supporter(session, ini.id, viewer.id))
     elif viewer is not None and viewer.id == ini.author_id and ini.status == "necesita_informacion":
-        question = await moderation.open_question(session, ini)
+        question = await decisions.open_question(session, ini)
         if question:  # the author can answer from here too, not only from the first message
             text += "\n\n" + _("❓ <b>Pregunta del equipo de AQPlan:</b>\n<i>{question}</i>").format(
                 question=esc(truncate(question, 800))
@@ -161,16 +163,16 @@ async def support_button(
     query: CallbackQuery, callback_data: SupportCb, session: AsyncSession, user: User | None, locale: str
 ) -> None:
     """Apoyar / Retirar mi apoyo: one support per resident; a double tap changes nothing."""
-    ini = await moderation.get(session, callback_data.id)
+    ini = await workflow.get(session, callback_data.id)
     if user is None or ini is None or not isinstance(query.message, Message):
         await query.answer(_("Ese botón ya no está activo."))
         return
     try:
         if callback_data.on:
-            await moderation.support(session, ini, user.id)
+            await supports.support(session, ini, user.id)
         else:
-            await moderation.withdraw_support(session, ini, user.id)
-    except moderation.Refused as exc:
+            await supports.withdraw_support(session, ini, user.id)
+    except Refused as exc:
         text = (
             _("Usted es autor(a) de esta iniciativa.")
             if exc.reason == "own"
@@ -192,7 +194,7 @@ async def support_button(
 async def answer_button(
     query: CallbackQuery, callback_data: AnswerCb, state: FSMContext, session: AsyncSession, user: User | None
 ) -> None:
-    ini = await moderation.get(session, callback_data.id)
+    ini = await workflow.get(session, callback_data.id)
     if user is None or ini is None or ini.author_id != user.id or ini.status != "necesita_informacion":
         await query.answer(_("Esa pregunta ya fue respondida o cerrada."), show_alert=True)
         return
@@ -211,21 +213,21 @@ async def answer_button(
 async def got_answer(
     message: Message, state: FSMContext, session: AsyncSession, user: User, settings: Settings
 ) -> None:
-    ini = await moderation.get(session, int((await state.get_data()).get("ini", 0)))
+    ini = await workflow.get(session, int((await state.get_data()).get("ini", 0)))
     if ini is None:
         await state.clear()
         await message.answer(_("Esa pregunta ya fue respondida o cerrada."), reply_markup=main_menu())
         return
     try:
-        await moderation.answer_info(session, ini, user.id, message.text or "", settings.staff_chat_id)
+        await decisions.answer_info(session, ini, user.id, message.text or "", settings.staff_chat_id)
     except InvalidInput:
         await message.answer(
             _("La respuesta necesita entre {min} y {max} caracteres con letras. Escríbala de nuevo.").format(
-                min=moderation.ANSWER_MIN, max=moderation.ANSWER_MAX
+                min=decisions.ANSWER_MIN, max=decisions.ANSWER_MAX
             )
         )
         return
-    except moderation.Refused:
+    except Refused:
         await state.clear()
         await message.answer(_("Esa pregunta ya fue respondida o cerrada."), reply_markup=main_menu())
         return

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from peam_bot.i18n import N_
-from peam_bot.outbox import queue as outbox
 from peam_bot.services import text
+from peam_bot.services.moderation.announcements import announce_to_staff
 from peam_bot.storage import hot, transactions
 from peam_bot.storage.models import (
     ChangeCounter,
@@ -441,30 +441,6 @@ async def submit(
     if staff_chat_id is not None:
         await announce_to_staff(session, ini, staff_chat_id)
     return ini
-
-
-async def announce_to_staff(session: AsyncSession, ini: Initiative, staff_chat_id: int) -> None:
-    """Photos and location first, then the summary: the summary message is the one that carries
-    the triage buttons, referenced as `announce:<code>` (the moderation keeps it up to date)."""
-    from peam_bot.services import moderation  # local: moderation imports this module
-
-    card = await moderation.staff_card(session, ini, new=True)
-    summary = outbox.text_payload(card, moderation.triage_markup(ini))
-
-    def write(sync: Session) -> None:  # submit has just written: the rows go in at once
-        photos = [p.file_id for p in ini.photos]
-        if len(photos) == 1:
-            outbox.write_now(sync, staff_chat_id, "photo", {"photo": photos[0], "caption": ini.code})
-        elif photos:
-            media = [{"type": "photo", "media": f} for f in photos]
-            media[0]["caption"] = ini.code
-            outbox.write_now(sync, staff_chat_id, "media_group", {"media": media})
-        if ini.latitude is not None and ini.longitude is not None:
-            location = {"latitude": ini.latitude, "longitude": ini.longitude}
-            outbox.write_now(sync, staff_chat_id, "location", location)
-        outbox.write_now(sync, staff_chat_id, "text", summary, ref=f"announce:{ini.code}")
-
-    await session.run_sync(write)
 
 
 LOOSE_CODE_RE = re.compile(r"^INI-?\s*(\d{4})-?\s*(\d{1,5})$")

@@ -1,4 +1,5 @@
-"""Districts and strategic axes (themes), read from the database (admins may edit them)."""
+"""Districts and strategic axes (themes), read from the database (admins may edit them), and the
+names of the two kinds of organization (territorial, funcional)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peam_bot.i18n import gettext
 from peam_bot.services.text import normalize
 from peam_bot.storage.models import District, Theme
 
@@ -38,6 +40,14 @@ async def district_name(session: AsyncSession, slug: str | None) -> str:
 
 async def theme_name(session: AsyncSession, slug: str | None) -> str:
     return next((name for s, name in await themes(session) if s == slug), slug or "—")
+
+
+def org_type_label(org_type: str | None, locale: str) -> str:
+    if org_type == "territorial":
+        return gettext("territorial (junta vecinal, asociación de vivienda…)", locale)
+    if org_type == "funcional":
+        return gettext("funcional (comedor, club, gremio…)", locale)
+    return ""
 
 
 def invalidate() -> None:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peam_bot.i18n import gettext, ngettext
+from peam_bot.i18n import gettext
 from peam_bot.services import portfolio, reference
-from peam_bot.services.formatting import fmt_date, fmt_datetime, fmt_money
+from peam_bot.services.formatting import fmt_date, fmt_money
 from peam_bot.services.initiatives import STATUS_LABELS, Draft
+from peam_bot.services.reference import org_type_label
 from peam_bot.services.text import esc, truncate
 from peam_bot.storage.models import Initiative, Project
 
@@ -20,14 +21,6 @@ STAFF_LOCALE = "es"
 def status_label(status: str, locale: str) -> str:
     label = STATUS_LABELS.get(status)
     return gettext(label, locale) if label is not None else status
-
-
-def org_type_label(org_type: str | None, locale: str) -> str:
-    if org_type == "territorial":
-        return gettext("territorial (junta vecinal, asociación de vivienda…)", locale)
-    if org_type == "funcional":
-        return gettext("funcional (comedor, club, gremio…)", locale)
-    return ""
 
 
 async def draft_summary(session: AsyncSession, draft: Draft, locale: str) -> str:
@@ -57,40 +50,6 @@ async def draft_summary(session: AsyncSession, draft: Draft, locale: str) -> str
     else:
         lines.append(_("<b>Organización:</b> ninguna, la envía usted"))
     lines += ["", _("Si todo está bien, pulse <b>Enviar</b>. Puede corregir cualquier dato antes.")]
-    return "\n".join(lines)
-
-
-async def staff_summary(session: AsyncSession, ini: Initiative) -> str:
-    """The announcement of a new initiative in the AQPlan staff chat (no personal data)."""
-    _ = lambda s: gettext(s, STAFF_LOCALE)  # noqa: E731
-    lines = [
-        (
-            _("🆕 <b>Nueva iniciativa {code}</b>")
-            if ini.status == "recibida"
-            else _("📄 <b>Iniciativa {code}</b>")
-        ).format(code=esc(ini.code)),
-        f"<b>{esc(ini.title)}</b>",
-        esc(truncate(ini.description, 2500)),
-        "",
-        _("Distrito: {district}").format(district=esc(await reference.district_name(session, ini.district))),
-        _("Tema: {theme}").format(theme=esc(await reference.theme_name(session, ini.theme))),
-    ]
-    if ini.org_name:
-        lines.append(
-            _("En nombre de: {name} — organización {kind}").format(
-                name=esc(ini.org_name), kind=esc(org_type_label(ini.org_type, STAFF_LOCALE))
-            )
-        )
-    extras = []
-    if ini.photos:
-        n = len(ini.photos)
-        extras.append(ngettext("{n} foto", "{n} fotos", n, STAFF_LOCALE).format(n=n))
-    if ini.latitude is not None:
-        extras.append(_("con ubicación"))
-    if extras:
-        line = " · ".join(extras)
-        lines.append(line[:1].upper() + line[1:])
-    lines.append(_("Recibida: {when}").format(when=fmt_datetime(ini.created_at, STAFF_LOCALE)))
     return "\n".join(lines)
 
 
