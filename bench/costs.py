@@ -38,8 +38,9 @@ from peam_bot.services import users
 from peam_bot.storage.db import make_engine, make_session_factory, upgrade
 from peam_bot.storage.fsm import DatabaseStorage, update_session
 from peam_bot.storage.models import FsmRecord, ProcessedUpdate, User, utcnow
+from peam_bot.storage.transactions import UpdateCommitter, close_update_session, defer
 from peam_bot.telegram.client import create_bot
-from peam_bot.telegram.middlewares import UPDATE_ID, DbSessionMiddleware, close_update_session
+from peam_bot.telegram.middlewares import UPDATE_ID
 
 TOKEN = "123456:COSTS"
 EMULATOR = f"""
@@ -117,7 +118,7 @@ async def db_costs(n: int, workdir: Path) -> dict[str, float]:
 
     draft = {"draft": {}}
 
-    middleware = DbSessionMiddleware(sessions, lambda: None, serialize_commits=True)
+    committer = UpdateCommitter(serialize=True)
 
     storage = DatabaseStorage(sessions)
 
@@ -128,9 +129,10 @@ async def db_costs(n: int, workdir: Path) -> dict[str, float]:
         try:
             await users.get(s, 1)
             s.info[UPDATE_ID] = uid  # written by the middleware's commit hook, as for every update
+            defer(s)
             key = StorageKey(bot_id=1, chat_id=uid % 50, user_id=uid % 50)
             await storage.set_data(key, draft)  # written by the storage's commit hook
-            await middleware._commit(s)  # noqa: SLF001 - the commit exactly as the middleware makes it
+            await committer.commit(s)  # the commit exactly as the middleware makes it
         finally:
             update_session.reset(token)
             await close_update_session(s)  # as the middleware closes it

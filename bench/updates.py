@@ -19,6 +19,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
 from bench.common import (
     STAFF_CHAT,
     TOKEN,
@@ -143,6 +146,18 @@ async def closed_loop(
 SATURATION_THROTTLE_LIMIT = 1000
 
 
+async def wipe(url: str) -> None:
+    """Empty the database at `url` (every table of its `public` schema), so that each run starts
+    from the bot's own migrations, as on SQLite's fresh file."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+
+
 async def start_bot(
     args: argparse.Namespace, tg: BenchTelegram, workdir: Path, name: str, saturation: bool = False
 ) -> tuple[Callable[[], Awaitable[int]], tuple[int, float] | None, Callable[[], float | None]]:
@@ -150,9 +165,13 @@ async def start_bot(
     Returns a stopper (giving the number of WARNING+ lines the bot logged), its throttle and a reader
     of the CPU time its process used (None in process). `saturation`: with the saturation run's
     throttle limit (`SATURATION_THROTTLE_LIMIT`)."""
-    db_url = f"sqlite+aiosqlite:///{workdir / (name + '.db')}"
+    if args.database:
+        db_url = args.database
+        await wipe(db_url)
+    else:
+        db_url = f"sqlite+aiosqlite:///{workdir / (name + '.db')}"
     defaults = Settings(_env_file=None)  # type: ignore[call-arg]
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, Any] = {} if args.fast_paths == "on" else {"fast_paths": False}
     if saturation and defaults.throttle_limit > 0:
         overrides["throttle_limit"] = SATURATION_THROTTLE_LIMIT
     if args.in_process:
@@ -382,7 +401,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="run the bot and the echo bot inside this process (sharing one core with the emulator "
         "and the simulated residents) instead of as their own processes",
     )
+    p.add_argument(
+        "--database",
+        metavar="URL",
+        help="run the bot on this PostgreSQL database (postgresql+asyncpg://…), WIPED before each run; "
+        "default: a new SQLite file per run",
+    )
+    p.add_argument(
+        "--fast-paths",
+        choices=["on", "off"],
+        default="on",
+        help="the bot's PEAM_FAST_PATHS (off: SQLAlchemy's and aiogram's stock paths only)",
+    )
     args = p.parse_args(argv)
+    if args.database and not args.database.startswith("postgresql"):
+        p.error("--database takes a PostgreSQL URL (SQLite runs on a new file by default)")
     if args.quick:
         args.duration = 2.5
         args.warmup = 0.5
@@ -460,6 +493,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "latency_missed_ticks": lat_info.get("missed_ticks"),
         "bot_log_warnings": sum(counter.counts.values()) + sum(s.bot_warnings for s in (bot, lat) if s),
         "bot_process": "in-process" if args.in_process else "own process (peam-bot run)",
+        "database": "postgresql" if args.database else "sqlite",
+        "fast_paths": args.fast_paths,
         "echo_session": args.echo_session,
         "targets_met": {
             "ratio>=0.5": None if ratio is None else ratio >= RATIO_TARGET,

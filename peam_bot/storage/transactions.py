@@ -101,6 +101,11 @@ def has_work(session: AsyncSession) -> bool:
     )
 
 
+def _will_write(sync: Session) -> bool:
+    """Committing will write: objects to flush, or work deferred to the commit."""
+    return bool(sync.new or sync.dirty or sync.deleted or sync.info.get(DEFERRED))
+
+
 class UpdateCommitter:
     """The commit of an update's session (see the module's docstring); `on_commit` runs after a
     commit that queued outbox rows (it wakes the outbox worker)."""
@@ -118,7 +123,9 @@ class UpdateCommitter:
         sync = session.sync_session
         if sqlite_driver.inline_engine(sync.bind):
             raw = hot.sqlite_connection(sync.connection())
-            if raw is not None and not raw.in_transaction:
+            if raw is not None and not raw.in_transaction and not _will_write(sync):
+                sync.commit()  # only reads since the last commit: nothing to write, no lock to take
+            elif raw is not None and not raw.in_transaction:
                 # Nothing written yet: take SQLite's write lock first (waiting without blocking the
                 # loop), after which the commit cannot meet it and runs here, without a trip through
                 # SQLAlchemy's greenlet.
