@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left, insort
+from collections import ChainMap
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -22,7 +24,6 @@ from peam_bot.services import text
 from peam_bot.services.moderation.announcements import announce_to_staff
 from peam_bot.storage import hot, transactions
 from peam_bot.storage.models import (
-    ChangeCounter,
     CodeCounter,
     Initiative,
     InitiativeEvent,
@@ -183,6 +184,33 @@ class Candidates(list[Candidate]):
         if candidate.latitude is not None and candidate.longitude is not None:
             insort(self.located, (candidate.latitude, candidate.longitude, index))
 
+    def add_all(self, items: Iterable[tuple[Candidate, Fixed]]) -> None:
+        """`add` for many: the places are sorted once at the end when more than a few were added."""
+        located = self.located
+        before = len(located)
+        for candidate, fixed in items:
+            index = len(self)
+            self.append(candidate)
+            self.titles.append(fixed[3])
+            self.fulls.append(fixed[4])
+            if candidate.latitude is not None and candidate.longitude is not None:
+                located.append((candidate.latitude, candidate.longitude, index))
+        added = located[before:]
+        if len(added) > 8:
+            located.sort()
+        elif added:
+            del located[before:]
+            for place in added:
+                insort(located, place)
+
+    def copy(self) -> Candidates:  # type: ignore[override]
+        out = Candidates()
+        out.extend(self)
+        out.titles = self.titles.copy()
+        out.fulls = self.fulls.copy()
+        out.located = self.located.copy()
+        return out
+
     def close_to(self, lat: float, lon: float) -> list[tuple[int, float]]:
         """(index, distance in m) of the candidates less than CLOSE_M from the place."""
         located = self.located
@@ -203,83 +231,41 @@ class Candidates(list[Candidate]):
 Fixed = tuple[str, float | None, float | None, str, str]  # title, lat, lon, compared title, full text
 _fixed: WeakKeyDictionary[Any, dict[tuple[int, str], Fixed]] = WeakKeyDictionary()
 
+Key = tuple[int, str, str]  # id, code, status of an eligible initiative
+
 
 @dataclass
-class _Seen:
-    """What the last check of a database read: the database's count of changes to initiatives
-    (ChangeCounter, kept by triggers), the highest id then, and the candidates built."""
+class _Last:
+    """What the last check of a database kept: the keys it read, in id order, and the candidates
+    built from them."""
 
-    changes: int
-    last_id: int
+    keys: list[Key]
     candidates: Candidates
 
 
-_seen: WeakKeyDictionary[Any, _Seen] = WeakKeyDictionary()
+_last: WeakKeyDictionary[Any, _Last] = WeakKeyDictionary()
 
 _EXCLUDED = ("rechazada", "duplicada")
-_CHANGES = select(ChangeCounter.value).where(ChangeCounter.name == "initiatives")
 
-# Every initiative a new one may repeat (not declined, not a duplicate, not hidden), with the count
-# of changes and the highest id, in one snapshot (one statement): read on the first check, and
-# again after a change other than new initiatives (a decision, a hidden one).
+# The key of every initiative a new one may repeat (not declined, not a duplicate, not hidden), in
+# one statement, on every check. Which initiatives count and their status change (a decision, a
+# hidden one, a new one), and whoever changes them (the bot, a command-line tool, another process,
+# plain SQL), this read sees it: nothing else needs to keep track of changes. (Migration 0004 had
+# triggers bump one counter row on every new initiative and change of status, so that the check could
+# skip this read; on PostgreSQL that row's lock made every such transaction wait for the one before
+# it to commit. Migration 0005 removed it.)
 _ELIGIBLE = (
-    select(
-        _CHANGES.scalar_subquery(),
-        select(func.max(Initiative.id)).scalar_subquery(),
-        Initiative.id,
-        Initiative.code,
-        Initiative.status,
-    )
+    select(Initiative.id, Initiative.code, Initiative.status)
     .where(Initiative.status.notin_(_EXCLUDED), Initiative.hidden.is_(False))
     .order_by(Initiative.id)
 )
 
-# The count of changes, with the initiatives added since the last check (none: one row of NULLs).
-# When the count went up by exactly their number, nothing else changed: the usual case on Enviar,
-# a few rows instead of thousands.
-_ADDED = (
-    select(
-        ChangeCounter.value,
-        Initiative.id,
-        Initiative.code,
-        Initiative.status,
-        Initiative.hidden,
-        Initiative.title,
-        Initiative.search_text,
-        Initiative.latitude,
-        Initiative.longitude,
-    )
-    .select_from(
-        ChangeCounter.__table__.outerjoin(Initiative.__table__, Initiative.id > bindparam("after"))
-    )
-    .where(ChangeCounter.name == "initiatives")
-    .order_by(Initiative.id)
-)
 
-
-async def similar_candidates(session: AsyncSession) -> Candidates:
-    """The initiatives a new one may repeat (not declined, not duplicates, not hidden), as the
-    database has them now: kept per process, and brought up to date from the database's count of
-    changes to initiatives (migration 0004) on every call."""
-    engine = session.sync_session.get_bind()
-    fixed = _fixed.setdefault(engine, {})
-    # What a transaction that changed initiatives itself reads is not kept: it may yet roll back.
-    keep = not await transactions.wrote(session)
-    seen = _seen.get(engine) if keep else None
-    if seen is not None:
-        found = await hot.rows(session, _ADDED, {"after": seen.last_id})
-        added = [r for r in found if r[1] is not None]
-        if found and found[0][0] - seen.changes == len(added):
-            for _n, ident, code, status, hidden, title, search, lat, lon in added:
-                fixed[(ident, code)] = f = (title, lat, lon, *_compared(search))
-                if status not in _EXCLUDED and not hidden:
-                    seen.candidates.add(Candidate(code, title, status, lat, lon), f)
-            seen.changes = found[0][0]
-            seen.last_id = max(seen.last_id, added[-1][1]) if added else seen.last_id
-            return seen.candidates
-    # the first check, or a change other than new initiatives: everything again
-    keys = await hot.rows(session, _ELIGIBLE)
-    missing = [ident for _n, _m, ident, code, _s in keys if (ident, code) not in fixed]
+async def _read_fixed(
+    session: AsyncSession, keys: list[Key], fixed: MutableMapping[tuple[int, str], Fixed]
+) -> None:
+    """The title, text and place of the initiatives of `keys` that `fixed` does not have yet."""
+    missing = [ident for ident, code, _s in keys if (ident, code) not in fixed]
     for start in range(0, len(missing), 500):
         stmt = select(
             Initiative.id,
@@ -291,16 +277,55 @@ async def similar_candidates(session: AsyncSession) -> Candidates:
         ).where(Initiative.id.in_(missing[start : start + 500]))
         for r in await session.execute(stmt):
             fixed[(r.id, r.code)] = (r.title, r.latitude, r.longitude, *_compared(r.search_text))
-    out = Candidates()
-    for _n, _m, ident, code, status in keys:
-        f = fixed.get((ident, code))
-        if f is not None:
-            out.add(Candidate(code, f[0], status, f[1], f[2]), f)
-    if keep and keys and keys[0][0] is not None:  # without the counter (or any initiative): read all each time
-        _seen[engine] = _Seen(keys[0][0], keys[0][1], out)
-    elif keep:
-        _seen.pop(engine, None)
+
+
+async def similar_candidates(session: AsyncSession) -> Candidates:
+    """The initiatives a new one may repeat (not declined, not duplicates, not hidden), as the
+    session's transaction sees them now.
+
+    Every call reads the eligible keys (id, code, status) from the database, so the answer is the
+    database's own in any process, whatever changed it; what is kept per process is only what cannot
+    go stale: each initiative's title, text and place (read once), and the candidates last built,
+    returned again while the keys are the same (`_start` says what it does when they are not)."""
+    engine = session.sync_session.get_bind()
+    shared = _fixed.setdefault(engine, {})
+    # What a transaction that changed initiatives itself reads is not kept: it may yet roll back
+    # (and on SQLite the same id and code may then go to another initiative, with another text).
+    keep = not await transactions.wrote(session)
+    fixed: MutableMapping[tuple[int, str], Fixed] = shared if keep else ChainMap({}, shared)
+    keys: list[Key] = await hot.rows(session, _ELIGIBLE)  # type: ignore[assignment]
+    last = _last.get(engine)
+    if last is not None and keys == last.keys:
+        return last.candidates
+    out, new = _start(keys, last)
+    await _read_fixed(session, new, fixed)
+    out.add_all(
+        (Candidate(code, f[0], status, f[1], f[2]), f)
+        for ident, code, status in new
+        if (f := fixed.get((ident, code))) is not None
+    )
+    if keep and len(out) == len(keys):  # shorter: one was removed between the two reads
+        _last[engine] = _Last(keys, out)
     return out
+
+
+def _start(keys: list[Key], last: _Last | None) -> tuple[Candidates, list[Key]]:
+    """A new object for the candidates of `keys` (the last one may be in use), and the keys still to
+    add to it: a copy of the last candidates when only new initiatives were added after them (the
+    usual case on Enviar: the new ones are to add) or only statuses changed (a moderator's decision:
+    changed in the copy); empty otherwise (one declined, hidden or removed: all are to add)."""
+    if last is not None and len(last.candidates) == len(last.keys):
+        known = len(last.keys)
+        if len(keys) > known and keys[:known] == last.keys:
+            return last.candidates.copy(), keys[known:]
+        if len(keys) == known:
+            changed = [i for i, (now, was) in enumerate(zip(keys, last.keys, strict=True)) if now != was]
+            if all(keys[i][:2] == last.keys[i][:2] for i in changed):
+                out = last.candidates.copy()
+                for i in changed:
+                    out[i] = out[i]._replace(status=keys[i][2])
+                return out, []
+    return Candidates(), keys
 
 
 async def find_similar(session: AsyncSession, draft: Draft, limit: int = 3) -> list[Similar]:

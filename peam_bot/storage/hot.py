@@ -141,11 +141,15 @@ async def rows(
 ) -> list[tuple[Any, ...]]:
     """All rows of a SELECT (built once, at import), as tuples: for reads that return many rows, or
     run very often (the similar-initiative check), where SQLAlchemy's per-row work is most of the
-    cost. Without `params`, the statement's values are written into its SQL."""
+    cost. Without `params`, the statement's values are written into its SQL. Elsewhere than on the
+    inline driver the statement runs as Core on the session's connection (after the flush the
+    session's own execute would do): no ORM loading of each row, which cost more than the rows."""
     conn = await connection(session)
     raw = sqlite_connection(conn)
     if raw is None:
-        return [tuple(r) for r in (await session.execute(stmt, params)).all()]
+        if session.sync_session.autoflush and (session.new or session.dirty or session.deleted):
+            await session.flush()
+        return [tuple(r) for r in (await (await session.connection()).execute(stmt, params)).all()]
     plan = _plan(stmt, conn.dialect, literal=params is None)
     args = plan.args(params) if params is not None else ()
     try:

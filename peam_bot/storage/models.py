@@ -89,15 +89,6 @@ class CodeCounter(Base):
     value: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class ChangeCounter(Base):
-    """How many times rows of a table were added, removed or changed, kept by the database's own
-    triggers (migration 0004): "initiatives" counts the changes the similar-initiative check follows."""
-
-    __tablename__ = "change_counters"
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    value: Mapped[int] = mapped_column(BigInteger, default=0)
-
-
 class Initiative(Base):
     __tablename__ = "initiatives"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
