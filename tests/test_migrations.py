@@ -21,6 +21,7 @@ from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from peam_bot.storage import event_models  # noqa: F401 - its tables are part of the schema
 from peam_bot.storage.db import alembic_config, make_engine
 from peam_bot.storage.models import Base
 

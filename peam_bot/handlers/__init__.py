@@ -2,7 +2,7 @@
 
 from aiogram import Router
 
-from peam_bot.handlers import common, onboarding, portfolio, propose, tracking
+from peam_bot.handlers import common, events, onboarding, portfolio, propose, tracking
 
 
 def routers() -> list[Router]:
@@ -17,6 +17,7 @@ def routers() -> list[Router]:
             propose.routes,
             onboarding.routes,
             tracking.routes,
+            events.routes,
             portfolio.routes,
             portfolio.inline_routes,
             common.fallback,

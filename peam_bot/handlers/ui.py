@@ -116,7 +116,8 @@ MENU_MINE = N_("📋 Mis iniciativas")
 MENU_STATUS = N_("🔎 Consultar estado")
 MENU_HELP = N_("❓ Ayuda")
 MENU_PROJECTS = N_("🏗 Proyectos")
-MENU_LABELS = (MENU_PROPOSE, MENU_MINE, MENU_STATUS, MENU_HELP, MENU_PROJECTS)
+MENU_EVENTS = N_("📅 Talleres y mesas")
+MENU_LABELS = (MENU_PROPOSE, MENU_MINE, MENU_STATUS, MENU_HELP, MENU_PROJECTS, MENU_EVENTS)
 
 LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 
@@ -135,7 +136,7 @@ def _main_menu() -> ReplyKeyboardMarkup:
         keyboard=[
             [KeyboardButton(text=_(MENU_PROPOSE)), KeyboardButton(text=_(MENU_PROJECTS))],
             [KeyboardButton(text=_(MENU_MINE)), KeyboardButton(text=_(MENU_STATUS))],
-            [KeyboardButton(text=_(MENU_HELP))],
+            [KeyboardButton(text=_(MENU_EVENTS)), KeyboardButton(text=_(MENU_HELP))],
         ],
         resize_keyboard=True,
         is_persistent=True,

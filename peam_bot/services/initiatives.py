@@ -13,18 +13,16 @@ from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from peam_bot.i18n import N_
-from peam_bot.services import text
+from peam_bot.services import codes, text
 from peam_bot.services.moderation.announcements import announce_to_staff
 from peam_bot.storage import hot, transactions
 from peam_bot.storage.models import (
-    CodeCounter,
     Initiative,
     InitiativeEvent,
     InitiativePhoto,
@@ -400,30 +398,6 @@ def rank_similar(rows: Candidates, draft: Draft, limit: int = 3) -> list[Similar
     return found[:limit]
 
 
-# Built once, on the table (no counter is ever loaded as an object, so the ORM's bulk-update
-# bookkeeping has nothing to do): building and routing the statement cost more than running it.
-_COUNTERS = CodeCounter.__table__
-_BUMP_COUNTER = (
-    update(_COUNTERS)
-    .where(_COUNTERS.c.name == bindparam("counter"))
-    .values(value=_COUNTERS.c.value + 1)
-    .returning(_COUNTERS.c.value)
-)
-
-
-async def _next_number(session: AsyncSession, name: str) -> int:
-    params = {"counter": name}
-    value = (await session.execute(_BUMP_COUNTER, params)).scalar_one_or_none()
-    if value is not None:
-        return int(value)
-    try:
-        async with session.begin_nested():
-            await session.execute(insert(CodeCounter).values(name=name, value=1))
-        return 1
-    except IntegrityError:
-        return int((await session.execute(_BUMP_COUNTER, params)).scalar_one())
-
-
 async def submit(
     session: AsyncSession, author_id: int, draft: Draft, staff_chat_id: int | None, tz_year: int
 ) -> Initiative:
@@ -431,7 +405,7 @@ async def submit(
     missing = draft.missing()
     if missing:
         raise InvalidInput("incomplete")
-    number = await _next_number(session, f"INI-{tz_year}")
+    number = await codes.next_number(session, f"INI-{tz_year}")
     now = utcnow()
 
     def write(sync: Session) -> Initiative:  # rows written at once, without the unit of work

@@ -81,6 +81,10 @@ class User(Base):
     blocked_at: Mapped[datetime | None] = mapped_column(nullable=True)  # may not submit initiatives
     blocked_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # remembered from the first registration for an event, offered the next time
+    attendance_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    organization: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    organization_type: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class CodeCounter(Base):

@@ -73,6 +73,38 @@ class MessageMethods(BotMessages):
         )
         return msg
 
+    async def _m_sendVenue(self, params: Params, files: Files) -> Any:
+        """A place on the map with its name and address (both required, 1-64 and 1-255 characters
+        here: Telegram refuses empty ones)."""
+        chat_id = self._target_chat(params)
+        try:
+            lat = float(params["latitude"])
+            lon = float(params["longitude"])
+        except (KeyError, TypeError, ValueError):
+            raise bad("wrong latitude or longitude specified") from None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise bad("wrong latitude or longitude specified")
+        title, address = str(params.get("title") or ""), str(params.get("address") or "")
+        if not title.strip():
+            raise bad("venue title must be non-empty")
+        if not address.strip():
+            raise bad("venue address must be non-empty")
+        markup = self._check_markup(params.get("reply_markup"))
+        self._check_rate(chat_id, params)
+        location = {"latitude": lat, "longitude": lon}
+        content: dict[str, Any] = {
+            "location": location,
+            "venue": {"location": location, "title": title, "address": address},
+        }
+        if markup and "inline_keyboard" in markup:
+            content["reply_markup"] = markup
+        msg = self._store_bot_message(chat_id, content, params)
+        self._record(
+            chat_id, msg["message_id"], "sendVenue", params, text=f"{title}\n{address}",
+            location=(lat, lon), reply_markup=markup,
+        )  # fmt: skip
+        return msg
+
     async def _m_sendChatAction(self, params: Params, files: Files) -> Any:
         chat_id = self._target_chat(params)
         action = params.get("action")
