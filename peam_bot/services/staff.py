@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit": frozenset({"admin", "moderador"}),
     "manage_staff": frozenset({"admin"}),
     "undo": frozenset({"admin"}),
+    "events": frozenset({"admin", "moderador", "organizador"}),  # create and run events, take attendance
     "staff": frozenset(ROLES),
 }
 
