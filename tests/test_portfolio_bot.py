@@ -195,8 +195,8 @@ async def test_deep_link_to_project_before_and_after_onboarding(app: App, tg: Fa
     await newcomer.press("Sachaca")
     _confirm, _menu, card = await newcomer.replies(3)
     assert "P-002" in card.plain and "Malecón" in card.plain
-    await newcomer.send("/start proyecto_P-002")
-    _hello, card = await newcomer.replies(2)
+    await newcomer.send("/start proyecto_P-002")  # known now: straight to the card
+    card = await newcomer.reply()
     assert "P-002" in card.plain
 
 

@@ -2,7 +2,9 @@
 
 from aiogram import Router
 
-from peam_bot.handlers import common, events, onboarding, portfolio, propose, tracking
+from peam_bot.handlers import checkin, common, events, onboarding, portfolio, propose, tracking
+
+__all__ = ["checkin", "routers"]  # checkin registers its deep link when imported
 
 
 def routers() -> list[Router]:

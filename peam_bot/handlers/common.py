@@ -52,13 +52,16 @@ def help_text() -> str:
 
 
 def staff_help_text(role: str) -> str:
-    lines = [
-        _("<b>Equipo AQPlan</b>"),
-        _("/cola — iniciativas pendientes, con filtros"),
-        _("/iniciativa INI-2026-00012 — ver una iniciativa con su historial y sus botones"),
-        _("/auditoria INI-2026-00012 — quién hizo qué y cuándo"),
-        _("/plantillas — motivos para no admitir una iniciativa"),
-    ]
+    lines = [_("<b>Equipo AQPlan</b>")]
+    if role in staff.PERMISSIONS["triage"]:
+        lines += [
+            _("/cola — iniciativas pendientes, con filtros"),
+            _("/iniciativa INI-2026-00012 — ver una iniciativa con su historial y sus botones"),
+            _("/auditoria INI-2026-00012 — quién hizo qué y cuándo"),
+            _("/plantillas — motivos para no admitir una iniciativa"),
+        ]
+    if role in staff.PERMISSIONS["events"]:
+        lines.append(_("/organizar — próximos eventos: check-in, entradas y asistencia"))
     if role == "admin":
         lines += [_("/equipo — el equipo y sus roles"), _("/invitar moderador — enlace de invitación")]
     return "\n".join(lines)
@@ -77,7 +80,7 @@ async def help_command(
     current = await state.get_state()
     text = help_text()
     role = await staff.role_of(session, settings.admin_ids, message.chat.id)
-    if role in ("admin", "moderador"):
+    if role in staff.ROLES:
         text += "\n\n" + staff_help_text(role)
     await message.answer(text, reply_markup=main_menu() if user is not None and not current else None)
     if current and current.startswith(Propose.__name__):

@@ -69,6 +69,7 @@ REFUSALS = {
     "past": lambda: _("Este evento ya pasó: ya no recibe inscripciones."),
     "closed": lambda: _("Las inscripciones para este evento ya cerraron."),
     "already_cancelled": lambda: _("Esa inscripción ya estaba cancelada."),
+    "attended": lambda: _("Su asistencia ya está registrada: esta inscripción ya no se puede cancelar."),
 }
 
 

@@ -86,6 +86,9 @@ async def finish(
 ) -> None:
     payload = (await state.get_data()).get("payload")
     await state.clear()
+    if payload and not first:  # a link or a QR scanned by someone we know: straight to it
+        await deeplinks.open_payload(message, state, session, user, payload, settings)
+        return
     name = await reference.district_name(session, user.district)
     text = (
         _("Listo, quedó registrado en {district}. ¿Qué desea hacer?").format(district=name)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from peam_bot.storage import hot
-from peam_bot.storage.models import OutboxMessage
+from peam_bot.storage.models import OutboxMessage, utcnow
 
-KINDS = frozenset({"text", "photo", "media_group", "location", "edit"})  # edit: editMessageText
+# edit: editMessageText; caption: editMessageCaption (a live count on a photo, e.g. a check-in screen)
+KINDS = frozenset({"text", "photo", "media_group", "location", "edit", "caption"})
 
 
 def enqueue(
@@ -51,3 +54,21 @@ def text_payload(text: str, reply_markup: dict[str, Any] | None = None) -> dict[
     if reply_markup:
         payload["reply_markup"] = reply_markup
     return payload
+
+
+
+async def replace_or_enqueue(
+    session: AsyncSession, chat_id: int, kind: str, payload: dict[str, Any], ref: str, delay_s: float = 2.0
+) -> None:
+    """An edit of one message that changes often (a live count): a pending row with the same `ref`
+    gets the newer content, otherwise a new row is queued `delay_s` from now, so a burst of changes
+    makes one edit every few seconds rather than one per change (Telegram limits edits too)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.ref == ref, OutboxMessage.status == "pending")
+        .values(payload=payload)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        row = enqueue(session, chat_id, kind, payload, ref)
+        row.next_attempt_at = utcnow() + timedelta(seconds=delay_s)

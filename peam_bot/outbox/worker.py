@@ -208,7 +208,7 @@ class OutboxWorker:
                 "telegram_message_id": message_id,
                 "last_error": None,
             }
-            if row.kind != "edit":  # edits are not new messages in the chat's quota
+            if row.kind not in ("edit", "caption"):  # edits are not new messages in the chat's quota
                 self._note_sent(row.chat_id, time.monotonic())
         except TelegramRetryAfter as exc:
             outcome = "paused"
@@ -289,6 +289,15 @@ class OutboxWorker:
                     message_id=p["message_id"],
                     reply_markup=markup,
                     disable_web_page_preview=True,
+                )
+            except TelegramBadRequest as exc:
+                if not not_modified(exc):
+                    raise
+            return int(p["message_id"])
+        if row.kind == "caption":  # a photo's caption brought up to date (a check-in screen's count)
+            try:
+                await self.bot.edit_message_caption(
+                    chat_id=row.chat_id, message_id=p["message_id"], caption=p["caption"], reply_markup=markup
                 )
             except TelegramBadRequest as exc:
                 if not not_modified(exc):

@@ -206,6 +206,8 @@ async def cancel(session: AsyncSession, registration: Registration, now: datetim
     now = now or utcnow()
     if registration.status == "cancelado":
         raise EventError("already_cancelled")
+    if registration.checked_in_at is not None:
+        raise EventError("attended")
     event = await session.get(Event, registration.event_id)
     assert event is not None
     await _lock_event(session, event.id)

@@ -58,6 +58,9 @@ class Event(Base):
     walk_ins: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(16), default="programado")
     registered: Mapped[int] = mapped_column(Integer, default=0)  # seats taken (inscritos)
+    # the organizer's check-in screen (its live count is edited in place as residents arrive)
+    checkin_chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    checkin_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

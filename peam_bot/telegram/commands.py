@@ -45,6 +45,8 @@ STAFF_COMMANDS: list[tuple[str, str, str, str]] = [
     ("iniciativa", "initiative", N_("Ver una iniciativa por código"), "triage"),
     ("auditoria", "audit", N_("Historial de acciones sobre una iniciativa"), "audit"),
     ("plantillas", "templates", N_("Motivos de respuesta"), "templates"),
+    ("organizar", "organize", N_("Próximos eventos: check-in y asistencia"), "events"),
+    ("evento", "event", N_("Ver un evento por código"), "events"),
     ("equipo", "team", N_("Equipo de AQPlan"), "manage_staff"),
     ("invitar", "invite", N_("Invitar a alguien al equipo"), "manage_staff"),
 ]

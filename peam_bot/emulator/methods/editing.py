@@ -4,6 +4,7 @@ Telegram's "message is not modified"), deleteMessage and deleteMessages."""
 from __future__ import annotations
 
 import copy
+import json
 import time
 from typing import Any
 
@@ -107,6 +108,31 @@ class EditingMethods(BotMessages):
             self._with_entities(msg, cap, "caption")
         self._set_raw(chat_id, mid, params.get("caption"))
         return self._finish_edit(chat_id, mid, msg, "editMessageCaption", params, new_markup)
+
+    async def _m_editMessageMedia(self, params: Params, files: Files) -> Any:
+        """A photo message's photo (and caption) replaced; only photos are used by the bot."""
+        chat_id, mid, msg = self._editable(params)
+        media = params.get("media")
+        if isinstance(media, str):
+            try:
+                media = json.loads(media)
+            except ValueError:
+                raise bad("can't parse InputMedia JSON object") from None
+        if not isinstance(media, dict) or media.get("type") != "photo":
+            raise bad("wrong type of the media specified")
+        if "photo" not in msg:
+            raise bad("there is no media in the message to edit")
+        stored = self._resolve_file(media.get("media"), files, "media", "photo")  # type: ignore[attr-defined]
+        cap = self._parse_caption(media.get("caption"), media.get("parse_mode"))
+        markup = self._check_markup(params.get("reply_markup"))
+        new_markup = markup if markup and "inline_keyboard" in markup else None
+        msg["photo"] = self._photo_sizes(stored)  # type: ignore[attr-defined]
+        msg.pop("caption", None)
+        msg.pop("caption_entities", None)
+        if cap is not None:
+            self._with_entities(msg, cap, "caption")
+        self._set_raw(chat_id, mid, media.get("caption"))
+        return self._finish_edit(chat_id, mid, msg, "editMessageMedia", params, new_markup)
 
     async def _m_editMessageReplyMarkup(self, params: Params, files: Files) -> Any:
         chat_id, mid, msg = self._editable(params)

@@ -56,6 +56,8 @@ def upgrade() -> None:
         sa.Column("walk_ins", sa.Boolean(), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("registered", sa.Integer(), nullable=False),
+        sa.Column("checkin_chat_id", sa.BigInteger(), nullable=True),
+        sa.Column("checkin_message_id", sa.BigInteger(), nullable=True),
         sa.Column("created_at", TZ, nullable=False),
         sa.Column("updated_at", TZ, nullable=False),
     )
