@@ -2,7 +2,7 @@
 
 from aiogram import Router
 
-from peam_bot.handlers import checkin, common, events, onboarding, portfolio, propose, tracking
+from peam_bot.handlers import checkin, common, events, mesas, onboarding, portfolio, propose, tracking
 
 __all__ = ["checkin", "routers"]  # checkin registers its deep link when imported
 
@@ -20,6 +20,7 @@ def routers() -> list[Router]:
             onboarding.routes,
             tracking.routes,
             events.routes,
+            mesas.routes,
             portfolio.routes,
             portfolio.inline_routes,
             common.fallback,

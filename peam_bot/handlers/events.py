@@ -22,7 +22,7 @@ from peam_bot.config import Settings
 from peam_bot.handlers import deeplinks
 from peam_bot.handlers.ui import MENU_EVENTS, Registered, main_menu, menu_labels
 from peam_bot.i18n import gettext as _
-from peam_bot.services import events, reference, tickets
+from peam_bot.services import events, mesas, reference, tickets
 from peam_bot.services.events import EventError
 from peam_bot.services.formatting import fmt_datetime
 from peam_bot.services.text import clean_input, esc, has_letters, truncate
@@ -140,13 +140,6 @@ def event_line(event: Event, locale: str) -> str:
 @routes.message(F.text.in_(menu_labels(MENU_EVENTS)), StateFilter(None))
 async def talleres(message: Message, session: AsyncSession, locale: str) -> None:
     view = await list_view(session, EvListCb(scope="t"), locale)
-    assert view is not None
-    await message.answer(view[0], reply_markup=view[1])
-
-
-@routes.message(Command("mesas", "round_tables"), StateFilter(None))
-async def mesas(message: Message, session: AsyncSession, locale: str) -> None:
-    view = await list_view(session, EvListCb(scope="m"), locale)
     assert view is not None
     await message.answer(view[0], reply_markup=view[1])
 
@@ -555,3 +548,8 @@ async def cancel_confirmed(query: CallbackQuery, callback_data: EvCb, session: A
             title=esc(event.title)
         )
     )
+
+
+mesas.install_card_button(
+    lambda text, code: {"text": text, "callback_data": EvCb(action="card", code=code).pack()}
+)

@@ -35,6 +35,23 @@ class Mesa(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class MesaMember(Base):
+    """A resident who takes part in a mesa (for themselves or for an organization): convened to each of
+    its sessions. Leaving keeps the row (`left_at`) for the mesa's directorio de participantes."""
+
+    __tablename__ = "mesa_members"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mesa_id: Mapped[int] = mapped_column(ForeignKey("mesas.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    organization: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    organization_type: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    left_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    __table_args__ = (UniqueConstraint("mesa_id", "user_id", name="uq_mesa_member"),)
+
+
 class Event(Base):
     __tablename__ = "events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -61,3 +61,18 @@ def district_rows() -> list[dict[str, object]]:
 
 def theme_rows() -> list[dict[str, object]]:
     return [{"slug": slug, "name": name, "position": i} for i, (slug, name) in enumerate(THEMES)]
+
+
+# The standing Mesas de Concertación Ciudadana, one per strategic axis (seed §3.4): editable later.
+MESA_DESCRIPTION = (
+    "Espacio de socialización, discusión y debate del PEAM: aporta información para su actualización y "
+    "enriquecimiento. Puede convertirse en Comité de Gestión Temático."
+)
+
+
+def mesa_rows(now: object) -> list[dict[str, object]]:
+    return [
+        {"code": f"MESA-{slug[:3].upper()}", "name": f"Mesa de {name}", "axis": slug,
+         "description": MESA_DESCRIPTION, "created_at": now}
+        for slug, name in THEMES
+    ]  # fmt: skip

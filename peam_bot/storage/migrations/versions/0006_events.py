@@ -6,9 +6,12 @@ Create Date: 2026-12-04 22:00:00
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
+
+from peam_bot.storage.reference_data import mesa_rows
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -19,11 +22,12 @@ TZ = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    """Also seeds the standing mesas, one per strategic axis."""
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("attendance_name", sa.String(120), nullable=True))
         batch.add_column(sa.Column("organization", sa.String(120), nullable=True))
         batch.add_column(sa.Column("organization_type", sa.String(16), nullable=True))
-    op.create_table(
+    mesas = op.create_table(
         "mesas",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("code", sa.String(20), nullable=False, unique=True),
@@ -32,6 +36,19 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("committee_at", TZ, nullable=True),
         sa.Column("created_at", TZ, nullable=False),
+    )
+    op.bulk_insert(mesas, mesa_rows(datetime.now(UTC)))
+    op.create_table(
+        "mesa_members",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("mesa_id", sa.Integer(), sa.ForeignKey("mesas.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), sa.ForeignKey("users.id"), nullable=False, index=True),
+        sa.Column("name", sa.String(120), nullable=False),
+        sa.Column("organization", sa.String(120), nullable=True),
+        sa.Column("organization_type", sa.String(16), nullable=True),
+        sa.Column("joined_at", TZ, nullable=False),
+        sa.Column("left_at", TZ, nullable=True),
+        sa.UniqueConstraint("mesa_id", "user_id", name="uq_mesa_member"),
     )
     op.create_table(
         "events",
@@ -85,6 +102,7 @@ def downgrade() -> None:
     op.drop_index("ix_registrations_event_status", "event_registrations")
     op.drop_table("event_registrations")
     op.drop_table("events")
+    op.drop_table("mesa_members")
     op.drop_table("mesas")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("organization_type")
