@@ -14,7 +14,7 @@ from peam_bot.emulator.client import User
 from peam_bot.emulator.server import FakeTelegram, Limits
 from peam_bot.emulator.terminal import chat_loop
 from peam_bot.services import portfolio_sheet
-from peam_bot.storage.models import ProcessedUpdate
+from peam_bot.storage.models import ProcessedUpdate, utcnow
 from peam_bot.telegram.app import App
 
 STAFF_CHAT_ID = -1001000000001
@@ -41,6 +41,7 @@ async def run_chat(db_path: str, lang: str = "es", as_staff: bool = False) -> No
     try:
         async with app.session_factory() as session, session.begin():
             await demo.seed(session, datetime.now(settings.tz).year)
+            await demo.seed_events(session, utcnow())
             await portfolio_sheet.load_sample(session)
             last = (await session.execute(select(func.max(ProcessedUpdate.update_id)))).scalar_one()
         tg.continue_after(last or 0)

@@ -1,13 +1,19 @@
 """Demo data for `peam-bot chat`: a few invented but plausible initiatives of Arequipa residents,
-so the similar-initiative check and /estado have something to show."""
+so the similar-initiative check and /estado have something to show, and upcoming events (a taller,
+a session of a mesa, and an exposición under way, whose check-in is open) to register for and to
+run from /organizar."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peam_bot.services import initiatives, users
+from peam_bot.services import events, initiatives, users
+from peam_bot.services.formatting import DEFAULT_TZ
 from peam_bot.services.initiatives import Draft
+from peam_bot.storage.event_models import Event, Mesa
 from peam_bot.storage.models import Initiative
 
 DEMO_AUTHOR = 1  # an invented resident id (never a real Telegram user: ids start far higher)
@@ -65,3 +71,30 @@ async def seed(session: AsyncSession, year: int) -> int:
     for draft in DEMO_INITIATIVES:
         await initiatives.submit(session, DEMO_AUTHOR, draft, staff_chat_id=None, tz_year=year)
     return len(DEMO_INITIATIVES)
+
+
+async def seed_events(session: AsyncSession, now: datetime) -> int:
+    """Three demo events, when none is upcoming (the dates follow the day the demo runs)."""
+    if (await session.execute(select(func.count()).select_from(Event).where(Event.ends_at > now))).scalar_one():
+        return 0
+    local = now.astimezone(DEFAULT_TZ)
+    saturday = (local + timedelta(days=(5 - local.weekday()) % 7 or 7)).replace(hour=9, minute=0, second=0, microsecond=0)
+    mesa = (await session.execute(select(Mesa).where(Mesa.code == "MESA-MOV"))).scalar_one_or_none()
+    common = dict(organizer="AQPlan", walk_ins=True, status="programado", registered=0, description="")
+    demo_events = [
+        Event(kind="taller", title="Taller de planificación: el PEAM en Cayma", venue="Municipalidad Distrital de Cayma",
+              address="Plaza Principal de Cayma s/n", latitude=-16.3617, longitude=-71.5486, district="cayma",
+              axis="urbano", starts_at=saturday, ends_at=saturday + timedelta(hours=3), capacity=40, **common),
+        Event(kind="mesa", title="Sesión de la Mesa de Movilidad y transporte", venue="Auditorio de AQPlan",
+              address="Calle Mercaderes 100, Cercado", district="arequipa", axis="movilidad",
+              mesa_id=mesa.id if mesa else None, starts_at=saturday + timedelta(days=5, hours=9),
+              ends_at=saturday + timedelta(days=5, hours=11), capacity=2, **common),
+        Event(kind="exposicion", title="Exposición itinerante del PEAM", venue="Plaza de Armas de Arequipa",
+              address="Plaza de Armas, Cercado", latitude=-16.3989, longitude=-71.5369, district="arequipa",
+              starts_at=now - timedelta(minutes=10), ends_at=now + timedelta(hours=3),
+              registration_deadline=now + timedelta(hours=2), capacity=None, **common),
+    ]  # fmt: skip
+    for event in demo_events:
+        event.code = await events.next_code(session)
+        session.add(event)
+    return len(demo_events)
