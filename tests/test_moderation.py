@@ -554,10 +554,10 @@ async def test_claimed_initiative_is_not_worked_twice_and_assignment(
     assert "La está revisando Beto Mamani" in refusal["text"]
     await press(beto, mid, "Asignar")
     await staff_text_until(tg, mid, "¿A quién se asigna?")
-    await press(beto, mid, "Mesa: Movilidad")
-    await staff_text_until(tg, mid, "Mesa temática: Movilidad y transporte")
+    await press(beto, mid, "Mesa de Movilidad")
+    await staff_text_until(tg, mid, "Mesa de concertación: Mesa de Movilidad y transporte")
     ini = await ini_row(app, code)
-    assert ini.reviewer_id == BETO and ini.assigned_mesa == "movilidad"
+    assert ini.reviewer_id == BETO and ini.assigned_mesa == "MESA-MOV"
 
 
 async def test_impossible_transition_is_refused(

@@ -31,6 +31,14 @@ async def all_mesas(session: AsyncSession) -> list[Mesa]:
     return list((await session.execute(select(Mesa).order_by(Mesa.id))).scalars())
 
 
+async def mesa_name(session: AsyncSession, code: str | None) -> str:
+    """A mesa's name by its code (the code itself if there is no such mesa)."""
+    if not code:
+        return "—"
+    name = await session.scalar(select(Mesa.name).where(Mesa.code == code))
+    return name or code
+
+
 async def members_count(session: AsyncSession, mesa_id: int) -> int:
     return int(
         await session.scalar(

@@ -19,7 +19,7 @@ from peam_bot.admin.moderation.inputs import ModInput
 from peam_bot.admin.moderation.keyboards import TriageAction, TriageCb, button, on
 from peam_bot.config import Settings
 from peam_bot.i18n import gettext as _
-from peam_bot.services import reference, staff
+from peam_bot.services import mesas, staff
 from peam_bot.services.moderation import announcements, cards, decisions, queue, states, templates, workflow
 from peam_bot.services.moderation.refusals import Refused
 from peam_bot.services.text import esc, truncate
@@ -311,7 +311,7 @@ async def assign(
     settings: Settings,
     role: str | None = None,
 ) -> None:
-    """The moderators, and the mesas temáticas (one per axis)."""
+    """The moderators, and the mesas de concertación."""
     if (found := await pressed(query, session, callback_data)) is None:
         return
     ini, _message = found
@@ -321,17 +321,9 @@ async def assign(
             [button("👤 " + (m.name or f"#{m.user_id}"), TriageAction.ASSIGN_TO, ini.id, str(m.user_id))]
             for m in await staff.with_permission(session, settings.admin_ids, "triage")
         ]
-        themes = await reference.themes(session)
         rows += [
-            [
-                button(
-                    _("🗂 Mesa: {name}").format(name=truncate(name, 40)),
-                    TriageAction.ASSIGN_MESA,
-                    ini.id,
-                    slug,
-                )
-            ]
-            for slug, name in themes
+            [button("🗂 " + truncate(mesa.name, 48), TriageAction.ASSIGN_MESA, ini.id, mesa.code)]
+            for mesa in await mesas.all_mesas(session)
         ]
         await second_step(query, session, ini, _("<b>¿A quién se asigna?</b>"), rows)
 
@@ -367,7 +359,7 @@ async def assign_to(
 async def assign_mesa(
     query: CallbackQuery, callback_data: TriageCb, session: AsyncSession, role: str | None = None
 ) -> None:
-    """The argument is the theme's slug."""
+    """The argument is the mesa's code."""
     if (found := await pressed(query, session, callback_data)) is None:
         return
     ini, _message = found
@@ -378,7 +370,7 @@ async def assign_mesa(
             query,
             session,
             ini,
-            _("Asignada a la mesa {name}.").format(name=await reference.theme_name(session, arg)),
+            _("Asignada a la {name}.").format(name=await mesas.mesa_name(session, arg)),
         )
 
 

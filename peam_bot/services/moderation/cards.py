@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.i18n import N_, gettext, ngettext
-from peam_bot.services import reference, staff
+from peam_bot.services import mesas, reference, staff
 from peam_bot.services.formatting import fmt_datetime
 from peam_bot.services.moderation.buttons import Action, Button
 from peam_bot.services.moderation.states import PENDING
@@ -86,9 +86,7 @@ async def staff_card(
     parts.append(_("Apoyos: {n}").format(n=ini.supports))
     if ini.assigned_mesa:
         parts.append(
-            _("Mesa temática: {mesa}").format(
-                mesa=esc(await reference.theme_name(session, ini.assigned_mesa))
-            )
+            _("Mesa de concertación: {mesa}").format(mesa=esc(await mesas.mesa_name(session, ini.assigned_mesa)))
         )
     msgs = [] if new else (await session.execute(_MESSAGES, {"initiative": ini.id})).scalars()
     for m in list(msgs)[-4:]:

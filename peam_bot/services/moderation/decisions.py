@@ -15,7 +15,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peam_bot.services import audit, portfolio, reference, staff
+from peam_bot.services import audit, events, portfolio, staff
 from peam_bot.services.initiatives import check_length
 from peam_bot.services.moderation import notices
 from peam_bot.services.moderation.announcements import post_answer, refresh_announcement
@@ -244,7 +244,7 @@ async def assign(
     mesa: str | None = None,
     admin_ids: Sequence[int] = (),
 ) -> None:
-    """Asignar: to a moderator (who becomes its reviewer) or to a mesa temática (a theme)."""
+    """Asignar: to a moderator (who becomes its reviewer) or to a mesa de concertación (its code)."""
     await take(session, ini, actor_id, role, force=role == "admin")
     if to_user is not None:
         if not await staff.allowed(session, admin_ids, to_user, "triage"):
@@ -255,7 +255,7 @@ async def assign(
         if to_user != actor_id:
             notices.assigned(session, to_user, ini)
     elif mesa is not None:
-        if await reference.theme_name(session, mesa) == mesa:
+        if await events.mesa_by_code(session, mesa) is None:
             raise Refused("gone")
         before = ini.assigned_mesa
         await cas(session, ini, assigned_mesa=mesa)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.i18n import N_, gettext
-from peam_bot.services import initiatives, reference, staff
+from peam_bot.services import initiatives, mesas, staff
 from peam_bot.services.formatting import fmt_datetime
 from peam_bot.services.moderation.cards import STAFF_LOCALE
 from peam_bot.services.rendering import status_label
@@ -20,7 +20,7 @@ AUDIT_LABELS = {
     "review": N_("tomó la iniciativa para revisarla"),
     "take_over": N_("tomó la revisión que tenía otra persona"),
     "assign": N_("asignó la revisión"),
-    "assign_mesa": N_("asignó a una mesa temática"),
+    "assign_mesa": N_("asignó a una mesa de concertación"),
     "necesita_informacion": N_("pidió información a la persona autora"),
     "answer": N_("respondió"),  # the line already names the author as who
     "aceptada": N_("aceptó"),
@@ -42,7 +42,7 @@ async def _audit_value(session: AsyncSession, action: str, value: str | None) ->
     if action in ("assign", "take_over") and value.isdigit():
         return await staff.display_name(session, int(value))
     if action == "assign_mesa":
-        return await reference.theme_name(session, value)
+        return await mesas.mesa_name(session, value)
     if value in initiatives.STATUS_LABELS:
         return status_label(value, STAFF_LOCALE)
     return value

@@ -96,9 +96,18 @@ def upgrade() -> None:
         sa.UniqueConstraint("event_id", "user_id", name="uq_registration_event_user"),
     )
     op.create_index("ix_registrations_event_status", "event_registrations", ["event_id", "status", "id"])
+    # an initiative assigned to a "mesa temática" (an axis) is now assigned to that axis's mesa
+    op.execute(
+        "UPDATE initiatives SET assigned_mesa = 'MESA-' || upper(substr(assigned_mesa, 1, 3)) "
+        "WHERE assigned_mesa IS NOT NULL"
+    )
 
 
 def downgrade() -> None:
+    op.execute(
+        "UPDATE initiatives SET assigned_mesa = (SELECT axis FROM mesas WHERE mesas.code = initiatives.assigned_mesa) "
+        "WHERE assigned_mesa IS NOT NULL"
+    )
     op.drop_index("ix_registrations_event_status", "event_registrations")
     op.drop_table("event_registrations")
     op.drop_table("events")
