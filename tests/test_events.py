@@ -211,3 +211,22 @@ async def test_capacity_holds_when_many_press_at_once(app: App) -> None:
     assert [st for _u, st in rows].count("inscrito") == 5 and len(rows) == 30
     async with app.session_factory() as s:
         assert (await s.execute(select(Event.registered))).scalar_one() == 5
+
+
+async def test_inscribirme_in_the_middle_of_a_form_keeps_the_draft(tg: FakeTelegram, app: App) -> None:
+    await add_event(app)
+    rosa = User(tg, 962_031, "Rosa", "es")
+    await onboard(rosa)
+    await open_card(rosa)
+    card = rosa.last()
+    await rosa.send("/proponer")
+    await rosa.reply()
+    await rosa.send("Semáforo en la Av. Ejército con Cayma")
+    step2 = await rosa.reply()
+    assert "Paso 2 de 7" in step2.plain
+    await rosa.press("✅ Inscribirme", card)  # the old card, pressed mid-form
+    await rosa.settle()
+    assert "Siga con el paso actual" in rosa.callback_answers[-1]["text"]  # the form answers it
+    await rosa.send("Los niños cruzan sin semáforo a la salida del colegio y ya hubo accidentes.")
+    assert "Paso 3 de 7" in (await rosa.reply()).plain  # the draft went on where it was
+    assert await registrations(app, "EV-0001") == []

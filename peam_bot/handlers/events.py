@@ -259,6 +259,8 @@ async def register_button(
     if reason is not None:
         await query.answer(REFUSALS[reason](), show_alert=True)
         return
+    if await busy(state):
+        return await query.answer(BUSY(), show_alert=True)
     await query.answer()
     await state.set_data({"event": event.code})
     if user.attendance_name is None:
@@ -267,6 +269,17 @@ async def register_button(
         await ask_organization(query.message, event, user)
     else:
         await finish(query.message, session, state, user, user.attendance_name, None, None, locale)
+
+
+def BUSY() -> str:  # noqa: N802 - a text, like REFUSALS
+    return _("Tiene un formulario a medias (por ejemplo, una iniciativa): termínelo o escriba /cancelar, y "
+             "vuelva a pulsar Inscribirme.")  # fmt: skip
+
+
+async def busy(state: FSMContext) -> bool:
+    """The resident is in the middle of another form, whose answers the inscription must not replace."""
+    current = await state.get_state()
+    return current is not None and not current.startswith(Signup.__name__)
 
 
 async def ask_name(message: Message, state: FSMContext, telegram_name: str) -> None:
@@ -369,6 +382,8 @@ async def personal_button(
     if not isinstance(query.message, Message) or user.attendance_name is None:
         await query.answer(stale())
         return
+    if await busy(state):
+        return await query.answer(BUSY(), show_alert=True)
     await query.answer()
     await state.set_data({"event": callback_data.code})
     await finish(query.message, session, state, user, user.attendance_name, None, None, locale)
@@ -381,6 +396,8 @@ async def organization_button(
     if not isinstance(query.message, Message) or user.attendance_name is None:
         await query.answer(stale())
         return
+    if await busy(state):
+        return await query.answer(BUSY(), show_alert=True)
     await query.answer()
     await state.set_data({"event": callback_data.code})
     if callback_data.value == "same" and user.organization:
