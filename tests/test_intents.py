@@ -1,4 +1,5 @@
-"""Free text outside a form: what a resident means (services/intents.classify)."""
+"""Free text outside a form: what a resident means (services/intents.classify), and the bot answering
+it with the screen asked for instead of a project search that finds nothing."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import csv
 
 import pytest
 
+from peam_bot.emulator.client import User
 from peam_bot.services import portfolio_sheet
 from peam_bot.services.intents import Intent, Kind, classify
+from peam_bot.telegram.app import App
+from tests.conftest import StartApp, onboard
 
 G, T, H, EV, ME = Kind.GREETING, Kind.THANKS, Kind.HELP, Kind.EVENTS, Kind.MESAS
 REG, PRO, MINE, ST, PJ = Kind.MY_REGISTRATIONS, Kind.PROPOSE, Kind.MY_INITIATIVES, Kind.STATUS, Kind.PROJECTS
@@ -135,3 +139,63 @@ def test_every_sample_project_and_district_name_is_a_search() -> None:
     Socabaya, Tiabaya, Uchumayo, Yanahuara, Yarabamba, Yura""".split(",")
     for name in names + [d.strip() for d in districts]:
         assert classify(name).kind is SE, name
+
+
+# --- through the bot -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def app(start_app: StartApp) -> App:
+    app = await start_app()
+    async with app.session_factory() as s, s.begin():
+        assert await portfolio_sheet.load_sample(s) >= 60
+    return app
+
+
+async def test_free_text_is_understood_before_it_is_searched(app: App, resident: User) -> None:
+    await onboard(resident)
+    await resident.send("hola")
+    (hello,) = await resident.replies(1)
+    assert "Hola" in hello.plain and "No encontré" not in hello.plain
+    assert "keyboard" in hello.reply_markup and len(hello.plain.splitlines()) <= 3
+
+    await resident.send("quiero inscribirme en un taller")
+    (talleres,) = await resident.replies(1)
+    assert "Talleres y eventos" in talleres.plain
+
+    await resident.send("¿cuándo es la próxima mesa?")
+    (mesas,) = await resident.replies(1)
+    assert "Sesiones de mesas de concertación" in mesas.plain
+
+    await resident.send("puente chilina")
+    (found,) = await resident.replies(1)
+    assert found.buttons()[0][0][0].startswith("P-001")
+
+    await resident.send("gracias")
+    (thanks,) = await resident.replies(1)
+    assert thanks.plain == "¡Con gusto! Aquí estoy cuando me necesite."
+
+
+async def test_free_text_opens_the_commands_screens(app: App, resident: User) -> None:
+    await onboard(resident)
+    await resident.send("cómo va mi iniciativa")
+    (mine,) = await resident.replies(1)
+    assert "Todavía no ha enviado iniciativas" in mine.plain
+    await resident.send("mis inscripciones")
+    (regs,) = await resident.replies(1)
+    assert "No tiene inscripciones" in regs.plain
+    await resident.send("ayuda porfa")
+    (help_,) = await resident.replies(1)
+    assert "/talleres" in help_.plain
+    await resident.send("ver proyectos")
+    (projects,) = await resident.replies(1)
+    assert "Cartera de Proyectos" in projects.plain
+    await resident.send("hola, busco el malecón de tingo")
+    (found,) = await resident.replies(1)
+    assert "Malecón del río Chili en Tingo" in found.plain
+    await resident.send("quiero proponer algo para mi barrio")
+    (offer,) = await resident.replies(1)
+    assert "iniciativa" in offer.plain
+    await resident.press("Proponer iniciativa")
+    (step,) = await resident.replies(1)
+    assert "7 pasos" in step.plain

@@ -2,7 +2,7 @@
 
 from aiogram import Router
 
-from peam_bot.handlers import common, events, onboarding, portfolio, propose, tracking
+from peam_bot.handlers import common, events, free_text, onboarding, portfolio, propose, tracking
 
 
 def routers() -> list[Router]:
@@ -19,6 +19,7 @@ def routers() -> list[Router]:
             tracking.routes,
             events.routes,
             portfolio.routes,
+            free_text.routes,  # text outside a form: understood, else searched
             portfolio.inline_routes,
             common.fallback,
         )
