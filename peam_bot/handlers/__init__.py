@@ -2,7 +2,17 @@
 
 from aiogram import Router
 
-from peam_bot.handlers import checkin, common, events, mesas, onboarding, portfolio, propose, tracking
+from peam_bot.handlers import (
+    checkin,
+    common,
+    events,
+    free_text,
+    mesas,
+    onboarding,
+    portfolio,
+    propose,
+    tracking,
+)
 
 __all__ = ["checkin", "routers"]  # checkin registers its deep link when imported
 
@@ -22,6 +32,7 @@ def routers() -> list[Router]:
             events.routes,
             mesas.routes,
             portfolio.routes,
+            free_text.routes,  # text outside a form: understood, else searched
             portfolio.inline_routes,
             common.fallback,
         )

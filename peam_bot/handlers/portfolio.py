@@ -445,12 +445,7 @@ async def search_command(
     await run_search(message, session, command.args, user, locale, settings)
 
 
-@routes.message(StateFilter(None), F.text, ~F.text.startswith("/"))
-async def free_text(
-    message: Message, session: AsyncSession, user: User, locale: str, settings: Settings
-) -> None:
-    """Anything typed outside a form is taken as a search of the portfolio."""
-    await run_search(message, session, message.text or "", user, locale, settings)
+# text typed outside a form is read first by handlers/free_text.py, which searches what is left
 
 
 # --- inline mode -----------------------------------------------------------------------------------
