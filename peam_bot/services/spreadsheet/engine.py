@@ -199,9 +199,12 @@ async def import_file(
 # ---------------------------------------------------------------------------------------------- writing
 
 
-def write_file(path: Path, table: Table[R], records: Iterable[R]) -> None:
+def write_file(
+    path: Path, table: Table[R], records: Iterable[R], extra_sheets: Sequence[files.Sheet] = ()
+) -> None:
     """A .csv in the canonical form (UTF-8 without BOM, ``,``, LF, quotes only where needed, canonical
-    texts), or an .xlsx: the table's sheet (bold header, typed cells) and its instructions, if any."""
+    texts), or an .xlsx: the table's sheet (bold header, typed cells), its instructions, if any, and
+    `extra_sheets` (an XLSX only; their text cells are defused too)."""
     path = Path(path)
     safe = [c.type.formula_safe for c in table.columns]
 
@@ -229,4 +232,16 @@ def write_file(path: Path, table: Table[R], records: Iterable[R]) -> None:
         sheets.append(
             files.Sheet("Instrucciones", ("columna", "contenido"), table.instructions, widths=(36, 110))
         )
+    sheets.extend(
+        files.Sheet(
+            x.title,
+            x.header,
+            ([files.defuse(v) if isinstance(v, str) else v for v in row] for row in x.rows),
+            x.widths,
+            x.number_formats,
+            x.bold_header,
+            x.freeze,
+        )
+        for x in extra_sheets
+    )
     files.write_xlsx(path, sheets)
