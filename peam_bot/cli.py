@@ -1,4 +1,5 @@
-"""`peam-bot` command line: run, chat, db upgrade, portfolio import/export, staff, export audit."""
+"""`peam-bot` command line: run, chat, db upgrade, portfolio import/export, events import/export, staff,
+export audit, export attendance."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from peam_bot.config import Settings, SettingsError, load_settings
 
 STAFF_ROLES = ("admin", "moderador", "organizador")  # = services.staff.ROLES, without importing the DB layer
 EXPORT_FORMATS = (".csv", ".xlsx")
+ATTENDANCE_FORMATS = (".csv", ".xlsx", ".pdf")
 
 HELP: dict[str, dict[str, str]] = {
     "es": {
@@ -53,6 +55,17 @@ HELP: dict[str, dict[str, str]] = {
         "export": "exportar datos a una hoja de cálculo (CSV o XLSX)",
         "export_audit": "escribe todo el registro de auditoría (quién hizo qué, cuándo, antes → después) en el archivo",
         "exported_audit": "Se exportaron {n} registros de auditoría a {path}.",
+        "events": "talleres, sesiones de mesa y demás eventos: importar o exportar una hoja de cálculo (CSV o XLSX)",
+        "events_import": "valida todo el archivo y, si no tiene errores, crea o actualiza los eventos por su código "
+        "(una fila sin código es un evento nuevo); no avisa a nadie",
+        "events_export": "escribe todos los eventos en el archivo (.csv o .xlsx), en el mismo formato que la importación",
+        "exported_events": "Se exportaron {n} eventos a {path}.",
+        "export_attendance": "escribe la lista de asistentes de un evento (.csv, .xlsx o .pdf para imprimir y firmar)",
+        "event_code": "código del evento (p. ej. EV-0001)",
+        "attendance_file": "archivo .csv, .xlsx o .pdf",
+        "bad_attendance_format": "use un archivo .csv, .xlsx o .pdf",
+        "no_event": "no hay ningún evento con el código {code}",
+        "exported_attendance": "Lista de asistentes de {code} en {path}: {listed} personas, {present} presentes.",
     },
     "en": {
         "prog": "Telegram assistant of the Strategic Plan of Metropolitan Arequipa (PEAM).",
@@ -92,6 +105,17 @@ HELP: dict[str, dict[str, str]] = {
         "export": "export data to a spreadsheet (CSV or XLSX)",
         "export_audit": "write the whole audit trail (who did what, when, before → after) to the file",
         "exported_audit": "Exported {n} audit entries to {path}.",
+        "events": "workshops, mesa sessions and other events: import or export a spreadsheet (CSV or XLSX)",
+        "events_import": "check the whole file and, if it has no errors, create or update the events by code "
+        "(a row without a code is a new event); nobody is notified",
+        "events_export": "write every event to the file (.csv or .xlsx), in the same format the import reads",
+        "exported_events": "Exported {n} events to {path}.",
+        "export_attendance": "write an event's attendance list (.csv, .xlsx, or .pdf to print and sign)",
+        "event_code": "the event's code (e.g. EV-0001)",
+        "attendance_file": ".csv, .xlsx or .pdf file",
+        "bad_attendance_format": "use a .csv, .xlsx or .pdf file",
+        "no_event": "there is no event with the code {code}",
+        "exported_attendance": "Attendance list of {code} in {path}: {listed} people, {present} present.",
     },
 }
 
@@ -122,6 +146,11 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     for name in ("import", "export"):
         cmd = psub.add_parser(name, help=h[f"portfolio_{name}"], description=h[f"portfolio_{name}"])
         cmd.add_argument("file", metavar="FILE", help=h["portfolio_file"])
+    events = sub.add_parser("events", help=h["events"], description=h["events"])
+    evsub = events.add_subparsers(dest="events_command", required=True)
+    for name in ("import", "export"):
+        cmd = evsub.add_parser(name, help=h[f"events_{name}"], description=h[f"events_{name}"])
+        cmd.add_argument("file", metavar="FILE", help=h["portfolio_file"])
 
     def telegram_id(value: str) -> int:
         if not value.strip().isdecimal() or not 0 < int(value) < 2**63:  # a BIGINT, like the column
@@ -142,6 +171,9 @@ def build_parser(lang: str) -> argparse.ArgumentParser:
     esub = export.add_subparsers(dest="export_command", required=True)
     audit = esub.add_parser("audit", help=h["export_audit"], description=h["export_audit"])
     audit.add_argument("file", metavar="FILE", help=h["portfolio_file"])
+    attendance = esub.add_parser("attendance", help=h["export_attendance"], description=h["export_attendance"])
+    attendance.add_argument("code", metavar="EVENT", help=h["event_code"])
+    attendance.add_argument("file", metavar="FILE", help=h["attendance_file"])
     return parser
 
 
@@ -190,6 +222,57 @@ async def _portfolio(settings: Settings, command: str, file: str, lang: str) -> 
             n = await portfolio_sheet.export_file(session, Path(file))
             print(HELP[lang]["exported"].format(n=n, path=file))
             return 0
+    finally:
+        await engine.dispose()
+
+
+async def _events(settings: Settings, command: str, file: str, lang: str) -> int:
+    """Import (exit 1 if the file has errors: nothing is imported; nobody is notified) or export events."""
+    from pathlib import Path
+
+    from peam_bot.services import event_sheet
+    from peam_bot.storage.db import make_engine, make_session_factory, upgrade
+
+    engine = make_engine(settings.database_url, fast_paths=settings.fast_paths)
+    try:
+        await upgrade(engine)
+        async with make_session_factory(engine)() as session:
+            if command == "import":
+                report = await event_sheet.import_file(session, Path(file), actor_id=None)
+                if report.ok:
+                    await session.commit()
+                print(report.summary(lang))
+                return 0 if report.ok else 1
+            n = await event_sheet.export_file(session, Path(file))
+            print(HELP[lang]["exported_events"].format(n=n, path=file))
+            return 0
+    finally:
+        await engine.dispose()
+
+
+async def _export_attendance(settings: Settings, code: str, file: str, lang: str) -> int:
+    from pathlib import Path
+
+    from peam_bot.services import attendance_list, events
+    from peam_bot.storage.db import make_engine, make_session_factory, upgrade
+
+    engine = make_engine(settings.database_url, fast_paths=settings.fast_paths)
+    try:
+        await upgrade(engine)
+        async with make_session_factory(engine)() as session:
+            event = await events.by_code(session, code)
+            if event is None:
+                return fail(HELP[lang]["no_event"].format(code=code.strip().upper()), 1)
+            listing = await attendance_list.build(session, event)
+            path = Path(file)
+            path.write_bytes(attendance_list.render(listing, path.suffix.lower().lstrip(".")))
+        totals = listing.totals
+        print(
+            HELP[lang]["exported_attendance"].format(
+                code=event.code, path=file, listed=len(listing.rows), present=totals.present
+            )
+        )
+        return 0
     finally:
         await engine.dispose()
 
@@ -305,8 +388,16 @@ def main(argv: list[str] | None = None) -> int:
             if args.portfolio_command == "export" and not args.file.lower().endswith(EXPORT_FORMATS):
                 return fail(HELP[lang]["bad_format"])
             return asyncio.run(_portfolio(settings, args.portfolio_command, args.file, lang))
+        elif args.command == "events":
+            if args.events_command == "export" and not args.file.lower().endswith(EXPORT_FORMATS):
+                return fail(HELP[lang]["bad_format"])
+            return asyncio.run(_events(settings, args.events_command, args.file, lang))
         elif args.command == "staff":
             return asyncio.run(_staff(settings, args, lang))
+        elif args.command == "export" and args.export_command == "attendance":
+            if not args.file.lower().endswith(ATTENDANCE_FORMATS):
+                return fail(HELP[lang]["bad_attendance_format"])
+            return asyncio.run(_export_attendance(settings, args.code, args.file, lang))
         elif args.command == "export":
             if not args.file.lower().endswith(EXPORT_FORMATS):
                 return fail(HELP[lang]["bad_format"])

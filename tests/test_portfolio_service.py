@@ -505,3 +505,29 @@ async def test_import_windows_csv_and_hand_made_xlsx(session_factory: Any, tmp_p
         assert [(f.source, f.year) for f in p101.funding] == [("cooperacion_internacional", None)]
         p102 = await portfolio.get_project(session, "P-102")
         assert p102 is not None and p102.approved_budget == Decimal("1790000.00") and p102.progress == 100
+
+
+async def test_portfolio_export_defuses_formulas_and_reads_them_back(
+    session_factory: Any, tmp_path: Path
+) -> None:
+    async with session_factory() as session:
+        await portfolio_sheet.load_sample(session)
+        project = await portfolio.get_project(session, "P-001")
+        assert project is not None
+        project.name, project.responsible = '=HYPERLINK("http://x.example")', "@Comité"
+        await session.commit()
+    for name in ("cartera.csv", "cartera.xlsx"):
+        path = tmp_path / name
+        async with session_factory() as session:
+            await portfolio_sheet.export_file(session, path)
+            if name.endswith(".csv"):
+                first = sample = next(
+                    r for r in csv.DictReader(path.open(encoding="utf-8")) if r["codigo"] == "P-001"
+                )
+                assert (sample["nombre"], sample["responsable"]) == (
+                    '\'=HYPERLINK("http://x.example")',
+                    "'@Comité",
+                )
+                assert first["latitud"].startswith("-16.")  # a number is not defused
+            report = await portfolio_sheet.import_file(session, path, actor_id=None)
+            assert report.ok and report.updated == 0 and report.created == 0, report.summary("es")

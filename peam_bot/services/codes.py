@@ -32,3 +32,18 @@ async def next_number(session: AsyncSession, name: str) -> int:
         return 1
     except IntegrityError:
         return int((await session.execute(_BUMP_COUNTER, params)).scalar_one())
+
+
+async def reserve(session: AsyncSession, name: str, number: int) -> None:
+    """Make sure the series `name` never gives `number` or a lower one again (a code given by hand,
+    e.g. in an imported spreadsheet)."""
+    raise_to = (
+        update(_COUNTERS).where(_COUNTERS.c.name == name, _COUNTERS.c.value < number).values(value=number)
+    )
+    if (await session.execute(raise_to)).rowcount:  # type: ignore[attr-defined]
+        return
+    try:
+        async with session.begin_nested():
+            await session.execute(insert(CodeCounter).values(name=name, value=number))
+    except IntegrityError:  # the series exists (perhaps just made by someone else)
+        await session.execute(raise_to)

@@ -196,7 +196,7 @@ class Funding(CellType[Sources]):
         return SEPARATOR.join(s if y is None else f"{s}:{y}" for s, y in value)
 
 
-def _check_point(got: Mapping[str, Any]) -> list[tuple[str, CellError]]:
+def check_point(got: Mapping[str, Any]) -> list[tuple[str, CellError]]:
     """Latitude and longitude: both or neither, and inside the province."""
     if "latitud" not in got or "longitud" not in got:
         return []  # one of them did not read: its own error says why
@@ -321,7 +321,7 @@ async def table(session: AsyncSession) -> Table[ProjectRow]:
         done=N_(
             "Cartera importada. Proyectos nuevos: {created}; actualizados: {updated}; sin cambios: {unchanged}."
         ),
-        check=_check_point,
+        check=check_point,
         instructions=[(c, text.replace("{axes}", ", ".join(axes.slugs))) for c, text in INSTRUCTIONS],
     )
     assert out.names == COLUMNS

@@ -7,6 +7,11 @@ skipped. Every cell of every row is read, the key must not repeat, the table's c
 and every problem is reported (row number as the spreadsheet shows it, column, what is wrong, in
 Spanish). An import stores nothing unless the whole file is clean; then the table's upsert gets the
 records.
+
+Writing defuses every text cell that a spreadsheet program would run as a formula (``=``, ``+``, ``-``,
+``@`` first: names and titles come from residents) with a leading ``'``, in CSV and XLSX alike, except in
+columns whose type writes numbers or dates (`CellType.formula_safe`); reading takes that ``'`` off again,
+so an export imports back to the same values.
 """
 
 from __future__ import annotations
@@ -133,12 +138,13 @@ def parse_rows(table: Table[R], rows: Sequence[files.Row]) -> tuple[list[R], lis
         got: dict[str, Any] = {}
         for c in table.columns:
             i = index.get(c.name)
+            cell = cells[i] if i is not None and i < len(cells) else None
             try:
-                got[c.name] = c.type.parse(cells[i] if i is not None and i < len(cells) else None)
+                got[c.name] = c.type.parse(cell if c.type.formula_safe else files.undefuse(cell))
             except CellError as bad:
                 errors.append(error(number, c.name, bad.template, **bad.params))
         code = got.get(table.key)
-        if code is not None:  # it was read
+        if code:  # it was read (an empty key is a new row the table gives a code to)
             if code in seen:
                 errors.append(
                     error(
@@ -193,19 +199,29 @@ async def import_file(
 # ---------------------------------------------------------------------------------------------- writing
 
 
-def write_file(path: Path, table: Table[R], records: Iterable[R]) -> None:
+def write_file(
+    path: Path, table: Table[R], records: Iterable[R], extra_sheets: Sequence[files.Sheet] = ()
+) -> None:
     """A .csv in the canonical form (UTF-8 without BOM, ``,``, LF, quotes only where needed, canonical
-    texts), or an .xlsx: the table's sheet (bold header, typed cells) and its instructions, if any."""
+    texts), or an .xlsx: the table's sheet (bold header, typed cells), its instructions, if any, and
+    `extra_sheets` (an XLSX only; their text cells are defused too)."""
     path = Path(path)
+    safe = [c.type.formula_safe for c in table.columns]
+
+    def defused(row: list[object]) -> list[object]:
+        return [
+            v if ok or not isinstance(v, str) else files.defuse(v) for v, ok in zip(row, safe, strict=True)
+        ]
+
     if files.export_format(path) == ".csv":
         texts = (table.texts(record) for record in records)
-        files.write_csv(path, table.names, ([t[name] for name in table.names] for t in texts))
+        files.write_csv(path, table.names, (defused([t[name] for name in table.names]) for t in texts))
         return
     sheets = [
         files.Sheet(
             table.title,
             table.names,
-            (table.xlsx_row(record) for record in records),
+            (defused(table.xlsx_row(record)) for record in records),
             widths=[c.width for c in table.columns],
             number_formats=[c.type.number_format for c in table.columns],
             bold_header=True,
@@ -216,4 +232,16 @@ def write_file(path: Path, table: Table[R], records: Iterable[R]) -> None:
         sheets.append(
             files.Sheet("Instrucciones", ("columna", "contenido"), table.instructions, widths=(36, 110))
         )
+    sheets.extend(
+        files.Sheet(
+            x.title,
+            x.header,
+            ([files.defuse(v) if isinstance(v, str) else v for v in row] for row in x.rows),
+            x.widths,
+            x.number_formats,
+            x.bold_header,
+            x.freeze,
+        )
+        for x in extra_sheets
+    )
     files.write_xlsx(path, sheets)

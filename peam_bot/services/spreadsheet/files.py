@@ -4,7 +4,7 @@ Reading: a CSV is UTF-8 (with or without a BOM) or Windows-1252 (what Excel writ
 ``,`` or ``;`` as delimiter (whichever the first line has more of); an XLSX is read from its first sheet,
 numbers and dates as typed cells. Writing: a string cell is always text in an XLSX (never a formula); with
 ``defuse`` a text that a spreadsheet program would run as a formula (``=``, ``+``, ``-``, ``@``, tab,
-carriage return first) is prefixed with ``'``.
+carriage return first) is prefixed with ``'`` (`undefuse` takes it off again when a file is read back).
 """
 
 from __future__ import annotations
@@ -47,6 +47,13 @@ def cell_text(value: object) -> str:
 def defuse(value: str) -> str:
     """A text that a spreadsheet program will not run as a formula (CSV/formula injection)."""
     return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def undefuse(value: object) -> object:
+    """A cell as it was before `defuse`: the ``'`` before a formula's first character goes."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
 
 
 # ---------------------------------------------------------------------------------------------- reading

@@ -4,8 +4,11 @@ A `Table` names its columns in order (the header row, in Spanish), the column th
 how a row becomes a record, checks across columns, and what the import says when it is done. A `Column`
 is a header, its aliases and a `CellType`, which reads a cell (raising `CellError` with a Spanish message
 when it does not fit) and writes a value back: its canonical text (CSV, and what an upsert compares) and
-its XLSX cell. Cell types: `Text`, `Code`, `Money`, `Degrees`, `WholeNumber`, `OneOf` and `ListOf` (slugs
-or labels of a `Vocabulary`, lists separated by ``|``).
+its XLSX cell. Cell types: `Text`, `Code`, `Money`, `Degrees`, `WholeNumber`, `DateTime` (America/Lima),
+`YesNo`, `OneOf` and `ListOf` (slugs or labels of a `Vocabulary`, lists separated by ``|``); `OrEmpty`
+makes any of them optional (an empty cell is None).
+
+Messages without N_ are Spanish only (staff files are Spanish; the catalogs do not carry them).
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
 from peam_bot.i18n import N_, gettext
+from peam_bot.services.formatting import DEFAULT_TZ
 from peam_bot.services.spreadsheet.files import cell_text
 from peam_bot.services.text import clean_input, strip_accents
 
@@ -55,6 +60,9 @@ class CellType(Generic[T]):
     """How one column's cells are read and written back. Subclasses define `parse`."""
 
     number_format: str | None = None  # of the XLSX cell
+    # the canonical text is a number or a date, never a formula: an export does not defuse it
+    # (files.defuse); the text of any other type is defused when it starts like a formula
+    formula_safe: bool = False
 
     def parse(self, value: object) -> T:
         """The value of a cell as read (text, number, date or None); CellError if it does not fit."""
@@ -155,11 +163,13 @@ class Code(CellType[str]):
     pattern: re.Pattern[str]
     normalize: Callable[[str], str]
     invalid: str  # N_, with {value}
-    missing: str = N_("falta el código")
+    missing: str | None = N_("falta el código")  # None: an empty cell is "" (the table gives it a code)
 
     def parse(self, value: object) -> str:
         raw = cell_text(value).strip()
         if not raw:
+            if self.missing is None:
+                return ""
             raise CellError(self.missing)
         code = self.normalize(raw)
         if not self.pattern.match(code):
@@ -232,6 +242,7 @@ class Money(CellType[Decimal | None]):
 
     maximum: Decimal = MONEY_MAX
     number_format: str | None = "#,##0.00"
+    formula_safe: bool = True
 
     def parse(self, value: object) -> Decimal | None:
         return parse_money(value, self.maximum)
@@ -274,6 +285,7 @@ class Degrees(CellType[float | None]):
     """A latitude or longitude in decimal degrees, may be empty; written with 6 decimals."""
 
     number_format: str | None = "0.000000"
+    formula_safe: bool = True
 
     def parse(self, value: object) -> float | None:
         return parse_degrees(value)
@@ -294,6 +306,7 @@ class WholeNumber(CellType[int]):
     invalid: str  # N_, with {value}: also for an empty cell when there is no `empty` value
     empty: int | None = None  # what an empty cell is
     percent: bool = False
+    formula_safe: bool = True
 
     def parse(self, value: object) -> int:
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -313,6 +326,111 @@ class WholeNumber(CellType[int]):
 
     def xlsx(self, value: int) -> object:
         return value
+
+
+DATETIME_INVALID = "fecha y hora no válida: use 12/12/2026 09:00"
+DATETIME_FORMATS = (
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+)
+YEARS_OK = range(2000, 2101)  # "12/12/26" reads as the year 26: a typo, not a date
+
+
+@dataclass(frozen=True)
+class DateTime(CellType[datetime]):
+    """A date and time to the minute: ``12/12/2026 09:00`` (day first), ``2026-12-12 09:00`` or an XLSX
+    date cell; a time without a zone is the plan's (America/Lima). Stored as an aware UTC datetime;
+    written back in America/Lima as ``2026-12-12 09:00`` (CSV) or a naive local date cell (XLSX)."""
+
+    missing: str = "falta la fecha y hora"  # the error for an empty cell (Spanish)
+    tz: tzinfo = DEFAULT_TZ
+    number_format: str | None = "yyyy-mm-dd hh:mm"
+    formula_safe: bool = True
+
+    def parse(self, value: object) -> datetime:
+        if isinstance(value, datetime):
+            local = value
+        elif isinstance(value, date):
+            raise CellError(DATETIME_INVALID + " (falta la hora)")
+        else:
+            raw = " ".join(cell_text(value).split())
+            if not raw:
+                raise CellError(self.missing)
+            for fmt in DATETIME_FORMATS:
+                try:
+                    local = datetime.strptime(raw, fmt)
+                    break
+                except ValueError:
+                    continue
+            else:
+                raise CellError(DATETIME_INVALID + " (se leyó «{value}»)", value=raw)
+        if local.year not in YEARS_OK:
+            raise CellError(DATETIME_INVALID + " (se leyó «{value}»)", value=cell_text(value))
+        if local.tzinfo is None:
+            local = local.replace(tzinfo=self.tz)
+        return local.replace(second=0, microsecond=0).astimezone(UTC)
+
+    def text(self, value: datetime) -> str:
+        return value.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+
+    def xlsx(self, value: datetime) -> object:
+        return value.astimezone(self.tz).replace(tzinfo=None, second=0, microsecond=0)
+
+
+YES = frozenset({"si", "s", "yes", "y", "true", "verdadero", "1", "x"})
+NO = frozenset({"no", "n", "false", "falso", "0"})
+
+
+@dataclass(frozen=True)
+class YesNo(CellType[bool]):
+    """``sí`` or ``no`` (also si, yes, x, 1, true, an XLSX boolean…); written ``sí`` / ``no``."""
+
+    empty: bool | None = None  # what an empty cell is; None: it may not be empty
+
+    def parse(self, value: object) -> bool:
+        if isinstance(value, bool):
+            return value
+        raw = cell_text(value).strip()
+        if not raw and self.empty is not None:
+            return self.empty
+        word = key(raw)
+        if word in YES:
+            return True
+        if word in NO:
+            return False
+        raise CellError("«{value}» no es válido: escriba sí o no", value=raw)
+
+    def text(self, value: bool) -> str:
+        return "sí" if value else "no"
+
+
+@dataclass(frozen=True)
+class OrEmpty(CellType[T | None]):
+    """Any cell type, optional: an empty cell is None (written back empty)."""
+
+    inner: CellType[T]
+
+    @property  # type: ignore[override]
+    def number_format(self) -> str | None:  # type: ignore[override]
+        return self.inner.number_format
+
+    @property  # type: ignore[override]
+    def formula_safe(self) -> bool:  # type: ignore[override]
+        return self.inner.formula_safe
+
+    def parse(self, value: object) -> T | None:
+        return None if not cell_text(value).strip() else self.inner.parse(value)
+
+    def text(self, value: T | None) -> str:
+        return "" if value is None else self.inner.text(value)
+
+    def xlsx(self, value: T | None) -> object:
+        return None if value is None else self.inner.xlsx(value)
 
 
 class Vocabulary:
