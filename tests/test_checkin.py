@@ -5,6 +5,7 @@ screen's count is edited in place."""
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from datetime import timedelta
@@ -120,6 +121,18 @@ async def test_scan_walk_in_and_ticket_codes(tg: FakeTelegram, app: App) -> None
     await olga.send(juan_ticket)
     await said(tg, olga, "ya estaba presente")
     assert await attendance(app) == {"Rosa Quispe": "qr", "Juan Apaza": "ticket", "Pedro Huamán": "walk_in"}
+
+    # the attendance list, from the card: the file in the chat, parsed
+    await olga.send("/evento EV-0001")
+    assert "Presentes: 3" in await said(tg, olga, "Estado:")
+    card = next(m for m in reversed(olga.history) if "Estado:" in (m.plain or ""))
+    await olga.press("📋 Lista de asistentes (CSV)", card)
+    sent = await said(tg, olga, "Lista de asistentes de")
+    assert "Presentes: 3" in sent
+    doc = olga.last().document
+    assert doc is not None and doc["file_name"].endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(doc["data"].decode("utf-8-sig"))))
+    assert sorted(r[next(k for k in r if "nombre" in k.lower())] for r in rows) == ["Juan Apaza", "Pedro Huamán", "Rosa Quispe"]
 
     # a resident cannot open the organizer's screen, nor forge its buttons
     await rosa.send("/evento EV-0001")

@@ -25,7 +25,7 @@ from peam_bot.admin.access import register_states, staff_routes
 from peam_bot.config import Settings
 from peam_bot.i18n import gettext as _
 from peam_bot.outbox import queue as outbox
-from peam_bot.services import checkin, events, tickets
+from peam_bot.services import attendance_list, checkin, events, tickets
 from peam_bot.services.formatting import DEFAULT_TZ
 from peam_bot.services.text import esc, truncate
 from peam_bot.storage.event_models import Event
@@ -37,8 +37,9 @@ PERM = {"permission": "events"}
 
 
 class StaffEvCb(CallbackData, prefix="se"):
-    action: str  # card | screen | refresh | codes | poster
+    action: str  # card | screen | refresh | codes | poster | list
     code: str
+    value: str = ""  # list: csv | xlsx | pdf
 
 
 class TicketCheckin(StatesGroup):
@@ -76,8 +77,11 @@ async def staff_card(session: AsyncSession, event: Event) -> tuple[str, InlineKe
     rows = [
         [_b(_("📷 Pantalla de check-in (QR)"), "screen", event.code)],
         [_b(_("⌨️ Registrar entradas por código"), "codes", event.code)],
+        [InlineKeyboardButton(text=_("📋 Lista de asistentes ({fmt})").format(fmt=fmt.upper()),
+                              callback_data=StaffEvCb(action="list", code=event.code, value=fmt).pack())
+         for fmt in attendance_list.FORMATS],
         [_b(_("🖼 Cartel con QR del evento"), "poster", event.code), _b(_("🔄 Actualizar"), "card", event.code)],
-    ]
+    ]  # fmt: skip
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -233,6 +237,25 @@ async def refresh_screen(session: AsyncSession, event: Event) -> None:
         "reply_markup": screen_keyboard(event.code).model_dump(exclude_none=True),
     }
     await outbox.replace_or_enqueue(session, event.checkin_chat_id, "caption", payload, ref=f"checkin:{event.id}")
+
+
+# --- the attendance list --------------------------------------------------------------------------
+
+
+@routes.callback_query(StaffEvCb.filter(F.action == "list"), flags=PERM)
+async def list_button(query: CallbackQuery, callback_data: StaffEvCb, session: AsyncSession) -> None:
+    event = await events.by_code(session, callback_data.code)
+    if event is None or callback_data.value not in attendance_list.FORMATS or not isinstance(query.message, Message):
+        await query.answer(stale())
+        return
+    await query.answer()
+    data, filename = await attendance_list.attendance_file(session, event, callback_data.value)
+    await query.message.answer_document(
+        BufferedInputFile(data, filename=filename),
+        caption=_("📋 Lista de asistentes de <b>{title}</b> · {counts}").format(
+            title=esc(truncate(event.title, 80)), counts=await counts_line(session, event)
+        ),
+    )
 
 
 # --- the poster ------------------------------------------------------------------------------------
