@@ -17,7 +17,7 @@ MAX_REMINDERS = 5
 
 
 def parse_reminders(value: str) -> tuple[timedelta, ...]:
-    """"24h,2h" → (24 h, 2 h): how long before an event's start each reminder goes out, in the
+    """ "24h,2h" → (24 h, 2 h): how long before an event's start each reminder goes out, in the
     order they are sent (the longest first). Units m, h, d; empty: no reminders."""
     found: set[timedelta] = set()
     for part in value.replace(";", ",").split(","):

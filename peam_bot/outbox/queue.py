@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from peam_bot.storage import hot
 from peam_bot.storage.models import OutboxMessage
 
-KINDS = frozenset({"text", "photo", "media_group", "location", "edit"})  # edit: editMessageText
+# edit: editMessageText; venue: sendVenue (a place with its address on a map)
+KINDS = frozenset({"text", "photo", "media_group", "location", "venue", "edit"})
+EXPIRES = "expires_at"  # optional payload key (ISO 8601): a row still unsent by then is dropped
 
 
 def enqueue(
