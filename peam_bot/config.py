@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from functools import cached_property
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,6 +12,28 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TELEGRAM_API_URL = "https://api.telegram.org"
+REMINDER_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+MAX_REMINDERS = 5
+
+
+def parse_reminders(value: str) -> tuple[timedelta, ...]:
+    """ "24h,2h" → (24 h, 2 h): how long before an event's start each reminder goes out, in the
+    order they are sent (the longest first). Units m, h, d; empty: no reminders."""
+    found: set[timedelta] = set()
+    for part in value.replace(";", ",").split(","):
+        part = part.strip().lower().replace(" ", "")
+        if not part:
+            continue
+        match = re.fullmatch(r"(\d{1,5})([mhd])", part)
+        if match is None:
+            raise ValueError(f"«{part}» no es un plazo: use horas (h), minutos (m) o días (d), p. ej. 24h,2h")
+        offset = int(match[1]) * REMINDER_UNITS[match[2]]
+        if not timedelta(minutes=1) <= offset <= timedelta(days=30):
+            raise ValueError(f"«{part}»: cada recordatorio va de 1 minuto a 30 días antes del inicio")
+        found.add(offset)
+    if len(found) > MAX_REMINDERS:
+        raise ValueError(f"a lo más {MAX_REMINDERS} recordatorios")
+    return tuple(sorted(found, reverse=True))
 
 
 class Settings(BaseSettings):
@@ -36,6 +60,8 @@ class Settings(BaseSettings):
     # telegram/transport.py); off: the stock libraries only
     fast_paths: bool = True
     telegram_proxy: str | None = None  # http://, https://, socks4:// or socks5:// (user:pass@ allowed)
+    # how long before an event's start its registrants are reminded ("24h,2h"; m, h, d; empty: never)
+    event_reminders: Annotated[tuple[timedelta, ...], NoDecode] = (timedelta(hours=24), timedelta(hours=2))
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -46,6 +72,11 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    @field_validator("event_reminders", mode="before")
+    @classmethod
+    def _parse_reminders(cls, value: object) -> object:
+        return parse_reminders(value) if isinstance(value, str) else value
 
     @field_validator("timezone")
     @classmethod
@@ -75,8 +106,6 @@ class Settings(BaseSettings):
     @classmethod
     def _check_secret(cls, value: str | None) -> str | None:
         if value is not None:
-            import re
-
             if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
                 raise ValueError("1 a 256 caracteres A-Z, a-z, 0-9, _ o -")
         return value

@@ -154,3 +154,23 @@ async def test_check_in_is_refused_outside_its_window(tg: FakeTelegram, app: App
     await olga.settle()
     assert "El check-in abre 30 minutos antes del inicio" in olga.callback_answers[-1]["text"]
     assert await attendance(app) == {}
+
+
+async def test_the_organizer_cancels_and_registrants_are_told(tg: FakeTelegram, app: App) -> None:
+    now = utcnow()
+    await add_event(app, starts_at=now + timedelta(days=2), ends_at=now + timedelta(days=2, hours=2))
+    rosa = User(tg, 964_301, "Rosa", "es")
+    await onboard(rosa)
+    await registered(app, rosa.user_id, "Rosa")
+    olga = User(tg, OLGA, "Olga", "es")
+    await olga.send("/evento EV-0001")
+    card = await olga.reply()
+    await olga.press("❌ Cancelar el evento", card)
+    confirm = await olga.reply()
+    assert "Se avisará a 1 personas" in confirm.plain
+    await olga.press("Sí, cancelar el evento", confirm)
+    assert "Cancelé" in (await olga.reply()).plain
+    told = await rosa.reply(timeout=10)
+    assert "cancel" in told.plain.lower() and "Taller de movilidad en Cayma" in told.plain
+    await rosa.send("/mis_inscripciones")
+    assert "evento cancelado" in (await rosa.reply()).plain

@@ -25,7 +25,7 @@ from peam_bot.admin.access import register_states, staff_routes
 from peam_bot.config import Settings
 from peam_bot.i18n import gettext as _
 from peam_bot.outbox import queue as outbox
-from peam_bot.services import attendance_list, checkin, events, tickets
+from peam_bot.services import attendance_list, checkin, event_admin, events, tickets
 from peam_bot.services.formatting import DEFAULT_TZ
 from peam_bot.services.text import esc, truncate
 from peam_bot.storage.event_models import Event
@@ -37,7 +37,7 @@ PERM = {"permission": "events"}
 
 
 class StaffEvCb(CallbackData, prefix="se"):
-    action: str  # card | screen | refresh | codes | poster | list
+    action: str  # card | screen | refresh | codes | poster | list | cancel | cancel_ok
     code: str
     value: str = ""  # list: csv | xlsx | pdf
 
@@ -82,6 +82,8 @@ async def staff_card(session: AsyncSession, event: Event) -> tuple[str, InlineKe
          for fmt in attendance_list.FORMATS],
         [_b(_("🖼 Cartel con QR del evento"), "poster", event.code), _b(_("🔄 Actualizar"), "card", event.code)],
     ]  # fmt: skip
+    if event.status in events.OPEN:
+        rows.append([_b(_("❌ Cancelar el evento"), "cancel", event.code)])
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -255,6 +257,45 @@ async def list_button(query: CallbackQuery, callback_data: StaffEvCb, session: A
         caption=_("📋 Lista de asistentes de <b>{title}</b> · {counts}").format(
             title=esc(truncate(event.title, 80)), counts=await counts_line(session, event)
         ),
+    )
+
+
+# --- cancelling ------------------------------------------------------------------------------------
+
+
+@routes.callback_query(StaffEvCb.filter(F.action == "cancel"), flags=PERM)
+async def cancel_button(query: CallbackQuery, callback_data: StaffEvCb, session: AsyncSession) -> None:
+    event = await events.by_code(session, callback_data.code)
+    if event is None or not isinstance(query.message, Message):
+        await query.answer(stale())
+        return
+    await query.answer()
+    c = await checkin.counts(session, event.id)
+    await query.message.answer(
+        _("¿Cancela <b>{title}</b>? Se avisará a {n} personas inscritas o en espera, y no recibirán recordatorios.").format(
+            title=esc(event.title), n=c.registered + c.waiting
+        ),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[
+            _b(_("Sí, cancelar el evento"), "cancel_ok", event.code), _b(_("No"), "card", event.code),
+        ]]),
+    )  # fmt: skip
+
+
+@routes.callback_query(StaffEvCb.filter(F.action == "cancel_ok"), flags=PERM)
+async def cancel_confirmed(query: CallbackQuery, callback_data: StaffEvCb, session: AsyncSession) -> None:
+    event = await events.by_code(session, callback_data.code)
+    if event is None or not isinstance(query.message, Message):
+        await query.answer(stale())
+        return
+    try:
+        told = await event_admin.cancel_event(session, event, query.from_user.id)
+    except events.EventError as exc:
+        text = _("Este evento ya estaba cancelado.") if exc.reason == "cancelled" else _("Este evento ya terminó.")
+        await query.answer(text, show_alert=True)
+        return
+    await query.answer()
+    await query.message.edit_text(
+        _("❌ Cancelé <b>{title}</b>. Avisaré a {n} personas por aquí.").format(title=esc(event.title), n=told)
     )
 
 

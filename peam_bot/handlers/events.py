@@ -445,8 +445,8 @@ async def finish(
     if outcome.seat:
         text = (_("Ya estaba inscrito(a) en <b>{title}</b> ({when}).") if outcome.already
                 else _("✅ Listo, está inscrito(a) en <b>{title}</b> ({when}).")).format(title=title, when=when)  # fmt: skip
-        text += "\n" + _("Su entrada es <code>{ticket}</code>: muéstrela al llegar. Le recordaré el evento un día "
-                         "antes y dos horas antes.").format(ticket=reg.ticket)  # fmt: skip
+        text += "\n" + _("Su entrada es <code>{ticket}</code>: muéstrela al llegar. Le recordaré el evento por "
+                         "aquí antes de que empiece.").format(ticket=reg.ticket)  # fmt: skip
     else:
         text = _("📝 Los cupos de <b>{title}</b> están completos: está en la lista de espera, puesto {n}. Si se "
                  "libera un cupo, se lo doy a usted en orden de llegada y le aviso por aquí.").format(
@@ -469,8 +469,12 @@ async def my_registrations(message: Message, session: AsyncSession, user: User, 
     lines = [_("<b>Sus inscripciones</b> ({n})").format(n=len(found))]
     rows = []
     for reg, event in found[:20]:
-        status = _("entrada {ticket}").format(ticket=reg.ticket) if reg.status == "inscrito" else _(
-            "lista de espera, puesto {n}").format(n=await events.waiting_position(session, reg))  # fmt: skip
+        if event.status == "cancelado":
+            status = _("❌ evento cancelado")
+        elif reg.status == "inscrito":
+            status = _("entrada {ticket}").format(ticket=reg.ticket)
+        else:
+            status = _("lista de espera, puesto {n}").format(n=await events.waiting_position(session, reg))
         lines.append(f"• <b>{esc(truncate(event.title, 60))}</b>\n  {esc(events.when(event, locale))} · {status}")
         rows.append([_b(f"🎟 {event.code} · {truncate(event.title, 36)}", EvCb(action="ticket", code=str(reg.id)))])
     await message.answer("\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows))

@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 from peam_bot.storage import hot
 from peam_bot.storage.models import OutboxMessage, utcnow
 
-# edit: editMessageText; caption: editMessageCaption (a live count on a photo, e.g. a check-in screen)
-KINDS = frozenset({"text", "photo", "media_group", "location", "edit", "caption"})
+# edit: editMessageText; caption: editMessageCaption (a live count on a photo, e.g. a check-in screen);
+# venue: sendVenue (a place with its address on a map)
+KINDS = frozenset({"text", "photo", "media_group", "location", "venue", "edit", "caption"})
+EXPIRES = "expires_at"  # optional payload key (ISO 8601): a row still unsent by then is dropped
 
 
 def enqueue(

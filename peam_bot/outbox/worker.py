@@ -9,7 +9,8 @@
 - any other exception (a malformed row, a bug) → recorded on the row as failed (its type and where it
   was raised, nothing of its message), and the worker carries on with the next rows.
 Rows of one chat go out in the order they were queued (a row scheduled for later on purpose waits
-without holding the others back). A crash while a row is "sending" puts it
+without holding the others back). A row whose payload has `expires_at` (ISO 8601; a reminder: the
+event's start) and is still unsent by then is marked "expired", not sent. A crash while a row is "sending" puts it
 back to "pending" at the next start (delivery is at least once: Telegram has no idempotency key).
 """
 
@@ -19,7 +20,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
@@ -35,6 +36,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from peam_bot.diagnostics import describe
+from peam_bot.outbox.queue import EXPIRES
 from peam_bot.services import users
 from peam_bot.storage.models import OutboxMessage, ProcessedUpdate, utcnow
 from peam_bot.telegram.client import not_modified
@@ -46,6 +48,11 @@ PRIVATE_GAP_S = 1.0
 GROUP_WINDOW_S = 60.0
 GROUP_PER_WINDOW = 20
 BATCH = 200
+
+
+def _expired(row: OutboxMessage) -> bool:
+    expires = row.payload.get(EXPIRES) if isinstance(row.payload, dict) else None
+    return bool(expires) and utcnow() >= datetime.fromisoformat(str(expires))
 
 
 class TokenBucket:
@@ -176,7 +183,7 @@ class OutboxWorker:
             self.bucket.take()
             outcome = await self._deliver(row_id)
             handled += 1
-            if outcome != "sent":
+            if outcome not in ("sent", "expired"):
                 held.add(chat_id)
             if outcome == "paused":
                 break
@@ -200,6 +207,15 @@ class OutboxWorker:
         started = time.monotonic()
         values: dict[str, Any] = {}
         outcome = "sent"
+        if _expired(row):
+            async with self.session_factory() as session, session.begin():
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == row.id)
+                    .values(status="expired", last_error="not sent before its expires_at")
+                )
+            log.info("outbox id=%s kind=%s outcome=expired", row.id, row.kind)
+            return "expired"
         try:
             message_id = await self._send(row)
             values = {
@@ -305,6 +321,11 @@ class OutboxWorker:
             return int(p["message_id"])
         if row.kind == "location":
             msg = await self.bot.send_location(row.chat_id, p["latitude"], p["longitude"])
+            return msg.message_id
+        if row.kind == "venue":
+            msg = await self.bot.send_venue(
+                row.chat_id, p["latitude"], p["longitude"], p["title"], p["address"]
+            )
             return msg.message_id
         raise ValueError(f"unknown outbox kind {row.kind}")
 

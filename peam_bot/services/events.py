@@ -16,14 +16,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from babel.dates import format_date, format_time
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.i18n import N_, gettext
 from peam_bot.outbox import queue as outbox
-from peam_bot.services import codes
-from peam_bot.services.formatting import DEFAULT_TZ, babel_locale
+from peam_bot.services import codes, event_dates, event_notices
 from peam_bot.services.text import esc
 from peam_bot.storage.event_models import Event, Mesa, Registration
 from peam_bot.storage.models import User, utcnow
@@ -171,6 +169,11 @@ async def register(
     if reason is not None:
         raise EventError(reason)
     await _lock_event(session, event.id)
+    # what a cancellation or a reschedule committed just before this lock is seen now
+    await session.refresh(event, ["status", "starts_at", "ends_at", "registration_deadline"])
+    reason = refusal(event, now)
+    if reason is not None:
+        raise EventError(reason)
     existing = await registration_of(session, event.id, user.id)
     if existing is not None and existing.status != "cancelado":
         seat = existing.status == "inscrito"
@@ -197,6 +200,8 @@ async def register(
     await session.flush()
     await session.refresh(event, ["registered"])
     position = None if seat else await waiting_position(session, registration)
+    if seat:
+        await event_notices.schedule_reminders(session, registration, event, now=now)
     return Outcome(registration, seat, position)
 
 
@@ -216,6 +221,7 @@ async def cancel(session: AsyncSession, registration: Registration, now: datetim
         raise EventError("already_cancelled")
     had_seat = registration.status == "inscrito"
     registration.status, registration.cancelled_at = "cancelado", now
+    await event_notices.withdraw_reminders(session, registration, "registration cancelled")
     promoted = None
     if had_seat:
         await session.execute(
@@ -252,6 +258,7 @@ async def _promote_first(session: AsyncSession, event: Event, now: datetime) -> 
             resident.locale,
         ).format(title=esc(event.title), when=when(event, resident.locale), ticket=first.ticket)
         outbox.enqueue_text(session, resident.id, text, ref=f"promoted:{first.id}")
+    await event_notices.schedule_reminders(session, first, event, now=now)
     return first
 
 
@@ -271,13 +278,5 @@ async def registration_by_id(session: AsyncSession, registration_id: int) -> Reg
 
 
 def when(event: Event, locale: str) -> str:
-    """"sábado 12 de diciembre, 9:00 a 12:00" (in the plan's time zone), the end's date too when the
-    event runs over several days."""
-    loc = babel_locale(locale)
-    start, end = event.starts_at.astimezone(DEFAULT_TZ), event.ends_at.astimezone(DEFAULT_TZ)
-    day = format_date(start, "EEEE d 'de' MMMM" if locale == "es" else "EEEE d MMMM", locale=loc)
-    t0, t1 = format_time(start, "H:mm", locale=loc), format_time(end, "H:mm", locale=loc)
-    if end.date() == start.date():
-        return gettext("{day}, {start} a {end}", locale).format(day=day, start=t0, end=t1)
-    end_day = format_date(end, "EEEE d 'de' MMMM" if locale == "es" else "EEEE d MMMM", locale=loc)
-    return gettext("{day}, {start} al {end_day}, {end}", locale).format(day=day, start=t0, end_day=end_day, end=t1)
+    """"sábado 12 de diciembre, 9:00 a 12:00" (in the plan's time zone)."""
+    return event_dates.when(event, locale)

@@ -24,9 +24,12 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from peam_bot import clock
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC, from the bot's clock (which tests can move: see peam_bot.clock)."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -153,7 +156,7 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
-    kind: Mapped[str] = mapped_column(String(16))  # text | photo | media_group | location | edit
+    kind: Mapped[str] = mapped_column(String(16))  # text | photo | media_group | location | venue | edit
     payload: Mapped[dict[str, Any]]
     ref: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from peam_bot import admin, handlers
 from peam_bot.config import Settings
 from peam_bot.outbox.worker import OutboxWorker
+from peam_bot.services import event_notices
 from peam_bot.storage.db import WalCheckpointer, make_engine, make_session_factory, upgrade
 from peam_bot.storage.fsm import DatabaseStorage
 from peam_bot.storage.transactions import UpdateCommitter
@@ -91,6 +92,7 @@ class App:
     @classmethod
     async def create(cls, settings: Settings, migrate: bool = True) -> App:
         engine = make_engine(settings.database_url, background_checkpoints=True, fast_paths=settings.fast_paths)
+        event_notices.configure(settings.event_reminders)
         if migrate:
             await upgrade(engine)
         session_factory = make_session_factory(engine)
