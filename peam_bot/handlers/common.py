@@ -61,6 +61,7 @@ def staff_help_text(role: str) -> str:
     ]
     if role == "admin":
         lines += [_("/equipo — el equipo y sus roles"), _("/invitar moderador — enlace de invitación")]
+    lines += [_("/nuevo_evento — crear un evento · /editar_evento EV-0001 — corregirlo")]
     return "\n".join(lines)
 
 
