@@ -267,7 +267,7 @@ async def review(
         [edit(_("🚪 Sin inscripción"), "walk_ins"), edit(_("👤 Organiza"), "organizer")],
     ]
     if draft.kind == "mesa":
-        rows[1].append(edit(_("Mesa"), "mesa"))
+        rows[1].append(edit(_("✏️ Mesa"), "mesa"))
     rows.append([button(_("🗑 Descartar"), "discard")])
     return "\n".join(lines), keyboard(*rows)
 
