@@ -92,7 +92,7 @@ async def test_an_organizer_creates_an_event_step_by_step(
         "Revise el evento", "Tipo: Taller", "Título: Taller de movilidad en Cayma", "Descripción: —",
         "Distrito: Cayma", "Eje: Movilidad y transporte", "Lugar: Auditorio de la Municipalidad de Cayma",
         "Dirección: Plaza de Cayma s/n", "Mapa: punto guardado", "Cupos: 30", "Inscripciones: hasta el inicio",
-        "Sin inscripción: no se recibe", "Organiza: Olga Condori", "9:00", "12:00",
+        "Sin inscripción: no se recibe", "Organiza: Olga Condori", "9:00", "Fin: 12:00, el mismo día",
     ):  # fmt: skip
         assert expected in review, expected
 

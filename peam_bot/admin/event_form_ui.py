@@ -220,6 +220,8 @@ async def review(
     where = _("punto guardado ✅") if draft.latitude is not None else none
     start = event_drafts.moment_text(draft.starts_at, loc) if draft.starts_at else none
     end = event_drafts.moment_text(draft.ends_at, loc) if draft.ends_at else none
+    if draft.starts_at and draft.ends_at and event_drafts.same_day(draft.starts_at, draft.ends_at):
+        end = _("{time}, el mismo día").format(time=event_drafts.clock_text(draft.ends_at))
     seats = str(draft.capacity) if draft.capacity is not None else _("sin límite")
     deadline = (
         event_drafts.moment_text(draft.registration_deadline, loc)

@@ -143,7 +143,9 @@ MONTHS = {
 WEEKDAYS = {"lunes": 0, "martes": 1, "miercoles": 2, "jueves": 3, "viernes": 4, "sabado": 5, "domingo": 6}
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 _NUMERIC_DATE = re.compile(r"\b(\d{1,2})\s*[/-]\s*(\d{1,2})(?:\s*[/-]\s*(\d{4}|\d{2}))?\b")
-_TEXT_DATE = re.compile(rf"\b(\d{{1,2}})\s+(?:de\s+)?({_MONTH_NAMES})\.?(?:\s+(?:de|del)?\s*(\d{{4}}))?(?!\w)")
+_TEXT_DATE = re.compile(
+    rf"\b(\d{{1,2}})\s+(?:de\s+)?({_MONTH_NAMES})\.?(?:\s+(?:de|del)?\s*(\d{{4}}))?(?!\w)"
+)
 _WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b")
 _RELATIVE = re.compile(r"\b(pasado\s+mañana|mañana|hoy)\b")
 _TIME = re.compile(
@@ -305,6 +307,16 @@ def moment_text(moment: datetime, locale: str) -> str:
     """The moment in Lima's time: "sábado 12 de diciembre de 2026, 9:00"."""
     pattern = "EEEE d 'de' MMMM 'de' y, H:mm" if locale == "es" else "EEEE d MMMM y, H:mm"
     return format_datetime(moment, pattern, tzinfo=DEFAULT_TZ, locale=babel_locale(locale))
+
+
+def clock_text(moment: datetime) -> str:
+    """The time of day in Lima: "9:00"."""
+    local = moment.astimezone(DEFAULT_TZ)
+    return f"{local.hour}:{local.minute:02d}"
+
+
+def same_day(a: datetime, b: datetime) -> bool:
+    return a.astimezone(DEFAULT_TZ).date() == b.astimezone(DEFAULT_TZ).date()
 
 
 def weekday_name(weekday: int, locale: str) -> str:
