@@ -24,10 +24,8 @@ START = datetime(2026, 12, 12, 14, 0, tzinfo=UTC)  # sábado 12 de diciembre de 
 
 
 async def seed(session: Any, **values: Any) -> Event:
-    """EV-0001 (made without the code counter, as tests and old data may be), five seats taken, and
-    the mesa MESA-MOV."""
-    mesa = Mesa(code="MESA-MOV", name="Mesa de Movilidad", axis="movilidad")
-    session.add(mesa)
+    """EV-0001 (made without the code counter, as tests and old data may be), five seats taken; the
+    mesa MESA-MOV is one of those the migrations seed."""
     fields: dict[str, Any] = dict(
         code="EV-0001", kind="taller", title="Taller de movilidad en Cayma", venue="Municipalidad de Cayma",
         address="Plaza de Cayma s/n", latitude=-16.3617, longitude=-71.5486, district="cayma",

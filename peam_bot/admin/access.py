@@ -63,7 +63,9 @@ class StaffAccessMiddleware(BaseMiddleware):
         if role not in staff.PERMISSIONS.get(permission, frozenset()):
             state = data.get("state")
             current = await state.get_state() if state is not None else None
-            if current and current.split(":")[0] in STAFF_STATE_GROUPS:
+            group = current.split(":")[0] if current else None
+            needs = STATE_PERMISSIONS.get(group or "")
+            if group in STAFF_STATE_GROUPS and (needs is None or role not in staff.PERMISSIONS[needs]):
                 await state.clear()  # a staff flow left half-way by someone who lost the role: end it
             await refuse(event, route)
             return None
@@ -81,11 +83,15 @@ class StaffAccessMiddleware(BaseMiddleware):
 
 
 STAFF_STATE_GROUPS: set[str] = set()
+STATE_PERMISSIONS: dict[str, str] = {}  # group -> the permission its flow needs, when registered with one
 
 
-def register_states(*groups: type) -> None:
-    """Staff FSM state groups: cleared when the role is gone."""
+def register_states(*groups: type, permission: str | None = None) -> None:
+    """Staff FSM state groups: cleared when the role is gone. With `permission`, only when the role no
+    longer has it: a refused command typed in the middle (an organizador's /cola) keeps the flow."""
     STAFF_STATE_GROUPS.update(g.__name__ for g in groups)
+    if permission is not None:
+        STATE_PERMISSIONS.update((g.__name__, permission) for g in groups)
 
 
 class StaffChat(Filter):

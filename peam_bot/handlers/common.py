@@ -62,6 +62,7 @@ def staff_help_text(role: str) -> str:
         ]
     if role in staff.PERMISSIONS["events"]:
         lines.append(_("/organizar — próximos eventos: check-in, entradas y asistencia"))
+        lines.append(_("/nuevo_evento — crear un evento · /editar_evento EV-0001 — corregirlo"))
     if role == "admin":
         lines += [_("/equipo — el equipo y sus roles"), _("/invitar moderador — enlace de invitación")]
     return "\n".join(lines)

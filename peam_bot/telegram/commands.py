@@ -49,6 +49,8 @@ STAFF_COMMANDS: list[tuple[str, str, str, str]] = [
     ("evento", "event", N_("Ver un evento por código"), "events"),
     ("equipo", "team", N_("Equipo de AQPlan"), "manage_staff"),
     ("invitar", "invite", N_("Invitar a alguien al equipo"), "manage_staff"),
+    ("nuevo_evento", "new_event", N_("Crear un taller, mesa o exposición"), "events"),
+    ("editar_evento", "edit_event", N_("Corregir un evento por su código"), "events"),
 ]
 
 # the staff group is shared by every role: only the commands the moderators also have
