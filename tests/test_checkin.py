@@ -18,6 +18,7 @@ from sqlalchemy import select
 from peam_bot.emulator.client import User
 from peam_bot.emulator.server import FakeTelegram
 from peam_bot.services import checkin, events, staff
+from peam_bot.services.formatting import DEFAULT_TZ
 from peam_bot.storage.event_models import Event, Registration
 from peam_bot.storage.models import User as Resident
 from peam_bot.storage.models import utcnow
@@ -174,3 +175,31 @@ async def test_the_organizer_cancels_and_registrants_are_told(tg: FakeTelegram, 
     assert "cancel" in told.plain.lower() and "Taller de movilidad en Cayma" in told.plain
     await rosa.send("/mis_inscripciones")
     assert "evento cancelado" in (await rosa.reply()).plain
+
+
+async def test_the_organizer_reschedules_and_registrants_are_told(tg: FakeTelegram, app: App) -> None:
+    now = utcnow()
+    await add_event(app, starts_at=now + timedelta(days=2), ends_at=now + timedelta(days=2, hours=2))
+    rosa = User(tg, 964_401, "Rosa", "es")
+    await onboard(rosa)
+    await registered(app, rosa.user_id, "Rosa")
+    olga = User(tg, OLGA, "Olga", "es")
+    await olga.send("/evento EV-0001")
+    await olga.press("🔁 Reprogramar", await olga.reply())
+    assert "nueva fecha y hora de inicio" in (await olga.reply()).plain
+    await olga.send("ayer")
+    assert "Nuevo inicio" not in (await olga.reply()).plain  # not a usable date: asked again
+    day = (now + timedelta(days=9)).astimezone(DEFAULT_TZ)
+    await olga.send(day.strftime("%d/%m/%Y") + " 16:00")
+    assert "Nuevo inicio" in (await olga.reply()).plain
+    await olga.send("18:30")
+    confirm = await olga.reply()
+    assert "Se avisará a 1 personas" in confirm.plain
+    await olga.press("Sí, reprogramar", confirm)
+    assert "Reprogramé" in (await olga.reply()).plain
+    told = await rosa.reply(timeout=10)
+    assert "16:00" in told.plain and "18:30" in told.plain
+    async with app.session_factory() as s:
+        event = (await s.execute(select(Event))).scalar_one()
+        assert event.status == "reprogramado"
+        assert event.starts_at.astimezone(DEFAULT_TZ).strftime("%d/%m %H:%M") == day.strftime("%d/%m") + " 16:00"

@@ -6,7 +6,7 @@ chats or the staff group, and only after the caller's role was read from the dat
 
 from aiogram import Router
 
-from peam_bot.admin import access, event_form, event_form_review, events, portfolio, team
+from peam_bot.admin import access, event_form, event_form_review, event_reschedule, events, portfolio, team
 from peam_bot.admin.moderation import conduct, inputs, keyboards, screens, templates, triage
 from peam_bot.telegram.routing import callback_prefix_filter
 
@@ -17,7 +17,7 @@ def setup() -> Router:
     # handler before it knows; in the /plantillas conversation, the templates' catch-all answers any
     # message, so /cancelar (inputs) and /cola, /iniciativa, /auditoria (screens) come first.
     moderation = (conduct.routes, triage.routes, inputs.routes, screens.routes, templates.routes)
-    guarded = (*moderation, team.routes, portfolio.routes, event_form.routes, events.routes)
+    guarded = (*moderation, team.routes, portfolio.routes, event_form.routes, events.routes, event_reschedule.routes)
     # A resident's update is turned away here, by the checks every staff router makes, in one go
     # rather than once per staff router: the invitation links are commands in private chats, which
     # these checks pass.
@@ -36,5 +36,5 @@ def staff_route_modules() -> list[object]:
     """The modules of the staff handlers and of their buttons' callback data."""
     return [
         keyboards, conduct, triage, inputs, screens, templates, team, portfolio, event_form, event_form_review,
-        events,
+        events, event_reschedule,
     ]  # fmt: skip

@@ -37,7 +37,7 @@ PERM = {"permission": "events"}
 
 
 class StaffEvCb(CallbackData, prefix="se"):
-    action: str  # card | screen | refresh | codes | poster | list | cancel | cancel_ok
+    action: str  # card | screen | refresh | codes | poster | list | cancel | cancel_ok | move | move_ok
     code: str
     value: str = ""  # list: csv | xlsx | pdf
 
@@ -83,7 +83,7 @@ async def staff_card(session: AsyncSession, event: Event) -> tuple[str, InlineKe
         [_b(_("🖼 Cartel con QR del evento"), "poster", event.code), _b(_("🔄 Actualizar"), "card", event.code)],
     ]  # fmt: skip
     if event.status in events.OPEN:
-        rows.append([_b(_("❌ Cancelar el evento"), "cancel", event.code)])
+        rows.append([_b(_("🔁 Reprogramar"), "move", event.code), _b(_("❌ Cancelar el evento"), "cancel", event.code)])
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
