@@ -57,6 +57,15 @@ def stale() -> str:
     return _("Ese botón ya no está activo.")
 
 
+async def pressed_event(query: CallbackQuery, session: AsyncSession, code: str) -> Event | None:
+    """The event a staff button names, or None after telling the presser the button is stale."""
+    event = await events.by_code(session, code)
+    if event is None or not isinstance(query.message, Message):
+        await query.answer(stale())
+        return None
+    return event
+
+
 async def counts_line(session: AsyncSession, event: Event) -> str:
     c = await checkin.counts(session, event.id)
     return _("Inscritos: {registered} · Presentes: {present} · Sin inscripción: {walk_ins} · En espera: {waiting}").format(
@@ -112,9 +121,7 @@ async def event_command(message: Message, command: CommandObject, session: Async
 
 @routes.callback_query(StaffEvCb.filter(F.action == "card"), flags=PERM)
 async def card_button(query: CallbackQuery, callback_data: StaffEvCb, session: AsyncSession) -> None:
-    event = await events.by_code(session, callback_data.code)
-    if event is None or not isinstance(query.message, Message):
-        await query.answer(stale())
+    if (event := await pressed_event(query, session, callback_data.code)) is None:
         return
     await query.answer()
     text, markup = await staff_card(session, event)
@@ -155,9 +162,7 @@ async def screen_photo(bot: Bot, settings: Settings, event: Event) -> BufferedIn
 async def screen_button(
     query: CallbackQuery, callback_data: StaffEvCb, session: AsyncSession, bot: Bot, settings: Settings
 ) -> None:
-    event = await events.by_code(session, callback_data.code)
-    if event is None or not isinstance(query.message, Message):
-        await query.answer(stale())
+    if (event := await pressed_event(query, session, callback_data.code)) is None:
         return
     now = utcnow()
     if not checkin.is_open(event, now):
@@ -182,9 +187,7 @@ async def screen_button(
 
 @routes.callback_query(StaffEvCb.filter(F.action == "codes"), flags=PERM)
 async def codes_button(query: CallbackQuery, callback_data: StaffEvCb, session: AsyncSession, state: FSMContext) -> None:
-    event = await events.by_code(session, callback_data.code)
-    if event is None or not isinstance(query.message, Message):
-        await query.answer(stale())
+    if (event := await pressed_event(query, session, callback_data.code)) is None:
         return
     await query.answer()
     await state.set_state(TicketCheckin.codes)
@@ -265,9 +268,7 @@ async def list_button(query: CallbackQuery, callback_data: StaffEvCb, session: A
 
 @routes.callback_query(StaffEvCb.filter(F.action == "cancel"), flags=PERM)
 async def cancel_button(query: CallbackQuery, callback_data: StaffEvCb, session: AsyncSession) -> None:
-    event = await events.by_code(session, callback_data.code)
-    if event is None or not isinstance(query.message, Message):
-        await query.answer(stale())
+    if (event := await pressed_event(query, session, callback_data.code)) is None:
         return
     await query.answer()
     c = await checkin.counts(session, event.id)
@@ -283,9 +284,7 @@ async def cancel_button(query: CallbackQuery, callback_data: StaffEvCb, session:
 
 @routes.callback_query(StaffEvCb.filter(F.action == "cancel_ok"), flags=PERM)
 async def cancel_confirmed(query: CallbackQuery, callback_data: StaffEvCb, session: AsyncSession) -> None:
-    event = await events.by_code(session, callback_data.code)
-    if event is None or not isinstance(query.message, Message):
-        await query.answer(stale())
+    if (event := await pressed_event(query, session, callback_data.code)) is None:
         return
     try:
         told = await event_admin.cancel_event(session, event, query.from_user.id)
@@ -304,9 +303,7 @@ async def cancel_confirmed(query: CallbackQuery, callback_data: StaffEvCb, sessi
 
 @routes.callback_query(StaffEvCb.filter(F.action == "poster"), flags=PERM)
 async def poster_button(query: CallbackQuery, callback_data: StaffEvCb, session: AsyncSession, bot: Bot) -> None:
-    event = await events.by_code(session, callback_data.code)
-    if event is None or not isinstance(query.message, Message):
-        await query.answer(stale())
+    if (event := await pressed_event(query, session, callback_data.code)) is None:
         return
     await query.answer()
     me = await bot.me()

@@ -53,8 +53,9 @@ class MessageMethods(BotMessages):
         )
         return msg
 
-    async def _m_sendLocation(self, params: Params, files: Files) -> Any:
-        chat_id = self._target_chat(params)
+    @staticmethod
+    def _point(params: Params) -> tuple[float, float]:
+        """The latitude and longitude of a location or venue, within their ranges."""
         try:
             lat = float(params["latitude"])
             lon = float(params["longitude"])
@@ -62,6 +63,11 @@ class MessageMethods(BotMessages):
             raise bad("wrong latitude or longitude specified") from None
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise bad("wrong latitude or longitude specified")
+        return lat, lon
+
+    async def _m_sendLocation(self, params: Params, files: Files) -> Any:
+        chat_id = self._target_chat(params)
+        lat, lon = self._point(params)
         markup = self._check_markup(params.get("reply_markup"))
         self._check_rate(chat_id, params)
         content: dict[str, Any] = {"location": {"latitude": lat, "longitude": lon}}
@@ -77,13 +83,7 @@ class MessageMethods(BotMessages):
         """A place on the map with its name and address (both required, 1-64 and 1-255 characters
         here: Telegram refuses empty ones)."""
         chat_id = self._target_chat(params)
-        try:
-            lat = float(params["latitude"])
-            lon = float(params["longitude"])
-        except (KeyError, TypeError, ValueError):
-            raise bad("wrong latitude or longitude specified") from None
-        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise bad("wrong latitude or longitude specified")
+        lat, lon = self._point(params)
         title, address = str(params.get("title") or ""), str(params.get("address") or "")
         if not title.strip():
             raise bad("venue title must be non-empty")
