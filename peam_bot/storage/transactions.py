@@ -1,19 +1,14 @@
 """An update's transaction: what it wrote, how it commits, and the rule that no transaction is held
 across a call to Telegram.
 
-**The rule.** While an update is handled, whatever it has written so far (rows flushed or waiting
-to be) is committed, with its conversation state and its update id, before each Bot API call the bot
-makes for it (:func:`commit_before_call`, run by a request middleware on the bot's session: see
-`peam_bot.telegram.client`). A reply therefore never confirms data that is not yet stored ("su
-código es INI-…"), and SQLite's single write lock (or PostgreSQL's row locks) is never held while the
-bot waits for Telegram. It is the design, not a habit each handler must keep: a handler that writes
-and then answers gets the commit in between whatever it does. An update that has only moved its
-conversation on (the state and the update id, written at the commit, so no lock is held yet) commits
-once, at its end (`DbSessionMiddleware`), also when it changes its state again after the reply (a
-form remembering the message of its question): one commit per update instead of two, which on
-PostgreSQL is three round trips fewer. A crash between such a reply and that commit makes Telegram
-deliver the update again (its id was not stored) and the question is asked again: nothing the
-resident sent is lost.
+**The rule.** While an update is handled, everything it has done so far — its writes, its
+conversation state, its update id — is committed before each Bot API call the bot makes for it
+(:func:`commit_before_call`, run by a request middleware on the bot's session: see
+`peam_bot.telegram.client`). A reply therefore never confirms what is not yet stored, and SQLite's
+single write lock (or PostgreSQL's row locks) is never held while the bot waits for Telegram. It is
+the design, not a habit each handler must keep: a handler that writes and then answers gets the
+commit in between whatever it does. What the update does after its last call commits at its end, as
+before (`DbSessionMiddleware`).
 
 **Committing.** `UpdateCommitter.commit` is the one commit path of an update's session. On SQLite
 commits queue in arrival order (one writer at a time; see `sqlite_driver`), except a transaction that
@@ -168,23 +163,11 @@ def done_handling(token: Any) -> None:
     _current.reset(token)
 
 
-def holds_writes(session: AsyncSession) -> bool:
-    """The session has written, or has objects to write (not counting the work deferred to the
-    commit: the conversation state and the update id)."""
-    sync = session.sync_session
-    if sync.new or sync.dirty or sync.deleted:
-        return True
-    if not sync.in_transaction():
-        return False
-    return connection_wrote(sync.connection())  # the transaction's own connection: no I/O
-
-
 async def commit_before_call() -> None:
-    """Commit what the update handled in this context has written so far (nothing outside an
-    update, nor when it has only moved its conversation on: see the module's docstring). Calls made
-    at once wait for one commit; the others then find nothing left to commit."""
+    """Commit what the update handled in this context has done so far (nothing outside an update).
+    Calls made at once wait for one commit; the others then find nothing left to commit."""
     current = _current.get()
-    if current is not None and holds_writes(current.session):
+    if current is not None and has_work(current.session):
         async with current.lock:
             await current.committer.commit(current.session)
 
