@@ -14,6 +14,7 @@ from peam_bot.handlers.propose_ui import prompt
 from peam_bot.handlers.ui import Propose, answer_and
 from peam_bot.i18n import gettext as _
 from peam_bot.services.initiatives import Draft
+from peam_bot.storage.fsm import note_data
 from peam_bot.telegram.client import edit_text, not_modified
 
 QUESTION = "question"  # conversation data: id of the newest message asking the current step
@@ -58,7 +59,7 @@ async def ask(
         if await answer_and_edit_other(press, message, newest, text, markup, note):
             return
     sent = await message.answer(text, reply_markup=markup)
-    await state.update_data({QUESTION: sent.message_id})
+    await note_data(state, {QUESTION: sent.message_id})  # no second commit for it
 
 
 async def resume(message: Message, state: FSMContext, session: AsyncSession, locale: str) -> None:

@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
+from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
 from sqlalchemy import bindparam, delete, event, select
@@ -63,6 +64,7 @@ class DatabaseStorage(BaseStorage):
         self._cache: OrderedDict[str, Entry] = OrderedDict()
         self._pending_key = f"{PENDING}:{id(self)}"
         self._keys: dict[StorageKey, str] = {}  # built keys: a handler reads the state several times
+        self._notes: dict[str, dict[str, Any]] = {}  # memory-only values (see `note`), by built key
         self._listen()
 
     def _key(self, key: StorageKey) -> str:
@@ -144,7 +146,18 @@ class DatabaseStorage(BaseStorage):
             state, data = pending[k] if k in pending else await self._committed(k)
         else:
             state, data = await self._committed(k)
-        entry: Entry = (values.get("state", state), dict(values.get("data", data)))
+        new_data = dict(values.get("data", data))
+        notes = self._notes.get(k)
+        if notes:
+            if "data" in values:  # noted values stay in memory only (a newer one given here replaces them)
+                for name in list(notes):
+                    if name in new_data:
+                        notes[name] = new_data.pop(name)
+                    else:
+                        del notes[name]  # the data was replaced without it
+            if not notes or (values.get("state", state) is None and not new_data):
+                self._notes.pop(k, None)  # the conversation ended
+        entry: Entry = (values.get("state", state), new_data)
         if session is not None:
             pending[k] = entry
             transactions.defer(session)  # written by _flush_pending at the commit
@@ -152,13 +165,23 @@ class DatabaseStorage(BaseStorage):
         async with self.session_factory() as own, own.begin():
             self._pending_of(own)[k] = entry
 
+    async def note(self, key: StorageKey, values: Mapping[str, Any]) -> None:
+        """Keep `values` with the conversation's data in this process's memory only, never written:
+        for details the bot can do without after a restart (the message id of the last question it
+        asked). Noting costs no write, so a handler that has answered commits nothing more and its
+        update commits once; after a restart the values are simply absent."""
+        k = self._key(key)
+        self._notes.setdefault(k, {}).update(values)
+        while len(self._notes) > self.cache_size:
+            self._notes.pop(next(iter(self._notes)))
+
     async def _read(self, key: StorageKey) -> Entry:
         k = self._key(key)
         session = update_session.get()
         pending = session.info.get(self._pending_key) if session is not None else None
-        if pending and k in pending:
-            return pending[k]
-        return await self._committed(k)
+        entry = pending[k] if pending and k in pending else await self._committed(k)
+        notes = self._notes.get(k)
+        return (entry[0], {**entry[1], **notes}) if notes else entry
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         await self._update(key, state=state.state if isinstance(state, State) else state)
@@ -174,3 +197,12 @@ class DatabaseStorage(BaseStorage):
 
     async def close(self) -> None:
         self._unlisten()
+
+
+async def note_data(state: FSMContext, values: Mapping[str, Any]) -> None:
+    """`DatabaseStorage.note` where the conversation lives in the database; elsewhere (Redis, whose
+    writes are not part of the update's transaction) an ordinary update of the data."""
+    if isinstance(state.storage, DatabaseStorage):
+        await state.storage.note(state.key, values)
+    else:
+        await state.update_data(dict(values))
