@@ -48,6 +48,7 @@ PRIVATE_GAP_S = 1.0
 GROUP_WINDOW_S = 60.0
 GROUP_PER_WINDOW = 20
 BATCH = 200
+STOP_GRACE_S = 10.0  # how long a stop waits for the delivery under way
 
 
 def _expired(row: OutboxMessage) -> bool:
@@ -90,6 +91,7 @@ class OutboxWorker:
         self._paused_until = 0.0
         self._task: asyncio.Task[None] | None = None
         self._last_prune = 0.0
+        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
@@ -98,14 +100,22 @@ class OutboxWorker:
         await self.recover()
         self._task = asyncio.create_task(self.run(), name="outbox-worker")
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = STOP_GRACE_S) -> None:
+        """Stop after the delivery under way (its row is recorded as sent, not left "sending" to be
+        sent again at the next start); cancelled if it takes longer than `grace` seconds."""
         if self._task:
-            self._task.cancel()
+            self._stopping = True
+            self._wake.set()
             try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+                await asyncio.wait_for(asyncio.shield(self._task), timeout=grace)
+            except TimeoutError:
+                self._task.cancel()
+                try:
+                    await self._task
+                except asyncio.CancelledError:
+                    pass
             self._task = None
+            self._stopping = False
 
     async def recover(self) -> int:
         """Rows left "sending" by a crash go back to the queue."""
@@ -116,7 +126,7 @@ class OutboxWorker:
         return result.rowcount or 0  # type: ignore[attr-defined]
 
     async def run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 sent = await self.drain_once()
                 await self._prune()
@@ -125,7 +135,7 @@ class OutboxWorker:
             except Exception:
                 log.exception("outbox loop error")
                 sent = 0
-            if sent == 0:
+            if sent == 0 and not self._stopping:
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
                 except TimeoutError:
@@ -169,6 +179,8 @@ class OutboxWorker:
         held: set[int] = set()
         handled = 0
         for row_id, chat_id, due, attempts in rows:
+            if self._stopping:
+                break
             if chat_id in held:
                 continue
             if due > now_utc and attempts == 0:
