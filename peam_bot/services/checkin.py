@@ -21,8 +21,9 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peam_bot.services import events
@@ -146,27 +147,20 @@ class Counts:
 
 
 async def counts(session: AsyncSession, event_id: int) -> Counts:
-    rows = await session.execute(
-        select(
-            Registration.status,
-            Registration.checkin_method == "walk_in",
-            Registration.checked_in_at.is_not(None),
-            func.count(),
+    seated = Registration.status == "inscrito"
+    walk_in = Registration.checkin_method == "walk_in"
+
+    def total(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    row = (
+        await session.execute(
+            select(
+                total(seated & Registration.checkin_method.is_distinct_from("walk_in")),
+                total(seated & Registration.checked_in_at.is_not(None)),
+                total(seated & walk_in),
+                total(Registration.status == "espera"),
+            ).where(Registration.event_id == event_id)
         )
-        .where(Registration.event_id == event_id)
-        .group_by(
-            Registration.status, Registration.checkin_method == "walk_in", Registration.checked_in_at.is_not(None)
-        )
-    )
-    registered = present = walk_ins = waiting = 0
-    for status, walk_in, checked, n in rows.all():
-        if status == "espera":
-            waiting += n
-        elif status == "inscrito":
-            if walk_in:
-                walk_ins += n
-            else:
-                registered += n
-            if checked:
-                present += n
-    return Counts(registered, present, walk_ins, waiting)
+    ).one()
+    return Counts(*(int(n) for n in row))
