@@ -375,17 +375,26 @@ async def not_text(message: Message) -> None:
                            "Para dejarlo: /cancelar"))  # fmt: skip
 
 
+async def _choosing(query: CallbackQuery, callback_data: EvCb, user: User, state: FSMContext) -> bool:
+    """The press that chooses for whom the resident registers: answered, and the event kept for the
+    steps after it; False (answered too) when the button is stale or another form is under way."""
+    if not isinstance(query.message, Message) or user.attendance_name is None:
+        await query.answer(stale())
+        return False
+    if await busy(state):
+        await query.answer(BUSY(), show_alert=True)
+        return False
+    await query.answer()
+    await state.set_data({"event": callback_data.code})
+    return True
+
+
 @routes.callback_query(EvCb.filter(F.action == "me"), Registered())
 async def personal_button(
     query: CallbackQuery, callback_data: EvCb, session: AsyncSession, user: User, state: FSMContext, locale: str
 ) -> None:
-    if not isinstance(query.message, Message) or user.attendance_name is None:
-        await query.answer(stale())
+    if not await _choosing(query, callback_data, user, state):
         return
-    if await busy(state):
-        return await query.answer(BUSY(), show_alert=True)
-    await query.answer()
-    await state.set_data({"event": callback_data.code})
     await finish(query.message, session, state, user, user.attendance_name, None, None, locale)
 
 
@@ -393,13 +402,8 @@ async def personal_button(
 async def organization_button(
     query: CallbackQuery, callback_data: EvCb, session: AsyncSession, user: User, state: FSMContext, locale: str
 ) -> None:
-    if not isinstance(query.message, Message) or user.attendance_name is None:
-        await query.answer(stale())
+    if not await _choosing(query, callback_data, user, state):
         return
-    if await busy(state):
-        return await query.answer(BUSY(), show_alert=True)
-    await query.answer()
-    await state.set_data({"event": callback_data.code})
     if callback_data.value == "same" and user.organization:
         await finish(query.message, session, state, user, user.attendance_name, user.organization,
                      user.organization_type, locale)  # fmt: skip
